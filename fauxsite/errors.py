@@ -1,0 +1,136 @@
+"""
+API errors as RFC 9457 problem details, one shape for every error.
+
+Every error an API client can see is ``application/problem+json`` with
+``type``, ``title``, ``status`` and ``detail``, plus ``errors`` (field name ->
+messages) for validation. Database failures become 409, 503 or 504 with a
+plain message; nothing leaks a traceback, SQL or settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, IntegrityError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "unavailable"
+
+
+class GatewayTimeout(exceptions.APIException):
+    status_code = 504
+    default_detail = "The database did not answer in time; try again or narrow the request."
+    default_code = "timeout"
+
+
+def problem(status: int, detail: str, *, code: str | None = None, errors=None, headers=None):
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": f"urn:fauxsite:problem:{code or phrase.lower().replace(' ', '_')}",
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def problem_exception_handler(exc, context):
+    exc = translate_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    headers = {
+        name: value
+        for name, value in response.items()
+        if name in ("WWW-Authenticate", "Retry-After", "Allow")
+    }
+    if isinstance(exc, ServiceUnavailable):
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_problem(exc, headers)
+    return problem(response.status_code, _flatten(exc.detail), code=exc.default_code, headers=headers)
+
+
+def _validation_problem(exc: exceptions.ValidationError, headers):
+    detail = exc.detail
+    if isinstance(detail, dict):
+        errors = {name: _messages(messages) for name, messages in detail.items()}
+        names = ", ".join(errors)
+        message = f"The request has invalid values for: {names}."
+        return problem(400, message, code="validation", errors=errors, headers=headers)
+    return problem(400, _flatten(detail), code="validation", headers=headers)
+
+
+def _messages(value) -> list:
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else str(item) for item in value]
+    if isinstance(value, dict):
+        return [{name: _messages(inner) for name, inner in value.items()}]
+    return [str(value)]
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{name}: {_flatten(value)}" for name, value in detail.items())
+    return str(detail)
+
+
+def translate_exception(exc: Exception) -> Exception:
+    """Turn Django and database errors into API errors with a safe message."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Conflict("Other rows still reference this one; delete or change those first.")
+    if isinstance(exc, IntegrityError):
+        return Conflict("The change conflicts with existing data (a unique value or a reference).")
+    if isinstance(exc, OperationalError):
+        return _operational(exc)
+    if isinstance(exc, DatabaseError):
+        logger.exception("Database error while serving the API")
+        return ServiceUnavailable()
+    return exc
+
+
+def _operational(exc: OperationalError) -> exceptions.APIException:
+    cause = exc.__cause__
+    if cause is not None and type(cause).__name__ == "QueryCanceled":
+        return GatewayTimeout()
+    logger.warning("Database unavailable: %s", exc)
+    return ServiceUnavailable()
+
+
+def api_not_found(request, exception=None):
+    return problem(404, "No resource at this address.", code="not_found")
+
+
+def api_server_error(request):
+    return problem(500, "The server failed to handle the request; it has been logged.")

@@ -1,0 +1,30 @@
+"""URL configuration: the API, its documentation, the admin and health checks."""
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from fauxsite import health
+from schemas.docs_views import CachedSchemaView
+from schemas.home import home
+from schemas.views import ResourceViewSet
+
+resource_list = ResourceViewSet.as_view({"get": "list", "post": "create"})
+resource_detail = ResourceViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("api/v1/<slug:slug>/", resource_list, name="resource-list"),
+    path("api/v1/<slug:slug>/<int:pk>/", resource_detail, name="resource-detail"),
+    path("api/schema/", CachedSchemaView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "fauxsite.views.not_found"
+handler500 = "fauxsite.views.server_error"

@@ -1,0 +1,103 @@
+"""
+Schemas are defined here: a schema with its fields edited inline.
+
+A save changes Django's tables and the fixtures table together: both run in
+one transaction each, nested, so a change the fixtures table cannot follow
+is refused as a whole with a message that says why.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http import HttpResponseRedirect
+
+from schemas import field_types, fixture_tables
+from schemas.models import Field, Schema
+
+
+class FieldForm(forms.ModelForm):
+    faker = forms.ChoiceField(
+        required=False,
+        choices=[("", "(automatic, from the type and name)")]
+        + [(name, name) for name in field_types.FAKER_PROVIDERS],
+        help_text="Faker provider for mock rows.",
+    )
+
+    class Meta:
+        model = Field
+        fields = [
+            "name", "type", "position", "description", "required", "nullable", "unique",
+            "read_only", "default", "min_length", "max_length", "pattern", "min_value",
+            "max_value", "max_digits", "decimal_places", "choices", "to", "faker",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("faker")
+        if current and current not in field_types.FAKER_PROVIDERS:
+            self.fields["faker"].choices += [(current, current)]
+
+
+class FieldFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        names = [
+            form.cleaned_data.get("name")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        repeated = sorted({name for name in names if name and names.count(name) > 1})
+        if repeated:
+            raise forms.ValidationError(f"Field names must be unique; repeated: {', '.join(repeated)}.")
+
+
+class FieldInline(admin.StackedInline):
+    model = Field
+    form = FieldForm
+    formset = FieldFormSet
+    fk_name = "schema"
+    extra = 0
+    ordering = ["position", "id"]
+    fieldsets = [
+        (None, {"fields": [("name", "type", "position"), "description"]}),
+        ("Constraints", {"fields": [
+            ("required", "nullable", "unique", "read_only"),
+            "default",
+            ("min_length", "max_length", "pattern"),
+            ("min_value", "max_value"),
+            ("max_digits", "decimal_places"),
+            "choices",
+            "to",
+        ]}),
+        ("Mock data", {"fields": ["faker"]}),
+    ]
+
+
+@admin.register(Schema)
+class SchemaAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "field_count", "version", "updated"]
+    search_fields = ["slug", "name", "description"]
+    readonly_fields = ["version", "created", "updated", "api_link"]
+    fields = ["slug", "name", "description", "locale", "api_link", "version", "created", "updated"]
+    inlines = [FieldInline]
+
+    @admin.display(description="fields")
+    def field_count(self, schema):
+        return schema.fields.count()
+
+    @admin.display(description="API")
+    def api_link(self, schema):
+        from django.utils.html import format_html
+
+        if schema.pk is None:
+            return "-"
+        return format_html('<a href="{0}">{0}</a>', schema.api_path)
+
+    def changeform_view(self, request, *args, **kwargs):
+        # Django's tables and the fixtures table change together or not at all.
+        try:
+            with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+                return super().changeform_view(request, *args, **kwargs)
+        except fixture_tables.SchemaChangeError as error:
+            self.message_user(request, f"Nothing was saved. {error}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -1,0 +1,268 @@
+"""
+The contract: schemas (API resources) and their typed fields.
+
+Every change to a schema or a field bumps the schema's ``version`` and the
+global catalog revision, and alters the schema's fixtures table in the same
+breath, so each worker serves the new contract on its next request.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models import F
+
+from schemas import field_types
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9_-]{0,62}$",
+    "Use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter.",
+)
+FIELD_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+# Query parameters and attributes a field name would shadow.
+RESERVED_FIELD_NAMES = frozenset(
+    {"id", "pk", "page", "page_size", "ordering", "search", "fields", "expand", "format"}
+    | {name for name in dir(models.Model) if not name.startswith("_")}
+    | {"objects", "DoesNotExist", "MultipleObjectsReturned"}
+    | set(keyword.kwlist)
+)
+
+
+class CatalogRevision(models.Model):
+    """A single counter bumped on every schema edit; workers compare it per request."""
+
+    value = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "catalog revision"
+
+    def __str__(self) -> str:
+        return f"catalog revision {self.value}"
+
+    @classmethod
+    def current(cls) -> int:
+        value = cls.objects.filter(pk=1).values_list("value", flat=True).first()
+        if value is None:
+            cls.objects.get_or_create(pk=1)
+            return 1
+        return value
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(value=F("value") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"value": 2})
+
+
+class Schema(models.Model):
+    slug = models.CharField(
+        max_length=63,
+        unique=True,
+        validators=[SLUG_VALIDATOR],
+        help_text="Served at /api/v1/&lt;slug&gt;/. Lowercase letters, digits, '-' and '_'.",
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    locale = models.CharField(
+        max_length=16,
+        default="en_US",
+        help_text="Faker locale for mock rows, such as en_US, fr_FR or ja_JP.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def save(self, *args, **kwargs) -> None:
+        from schemas import fixture_tables
+
+        creating = self._state.adding
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+            super().save(*args, **kwargs)
+            if creating:
+                fixture_tables.create_table(self)
+            self.bump_version()
+
+    def delete(self, *args, **kwargs):
+        from schemas import fixture_tables
+
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+            fixture_tables.drop_table(self)
+            result = super().delete(*args, **kwargs)
+            CatalogRevision.bump()
+        return result
+
+    def clean(self) -> None:
+        from faker.config import AVAILABLE_LOCALES
+
+        if self.locale not in AVAILABLE_LOCALES:
+            raise ValidationError({"locale": f"Faker has no locale {self.locale!r}; try en_US."})
+
+    def bump_version(self) -> None:
+        Schema.objects.filter(pk=self.pk).update(version=F("version") + 1)
+        CatalogRevision.bump()
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/v1/{self.slug}/"
+
+
+class Field(models.Model):
+    schema = models.ForeignKey(Schema, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(
+        max_length=63,
+        help_text="The name in the API: lowercase letters, digits and '_', starting with a letter.",
+    )
+    type = models.CharField(max_length=20, choices=field_types.type_choices)
+    description = models.CharField(max_length=500, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    required = models.BooleanField(default=True, help_text="Must be given on create.")
+    nullable = models.BooleanField(default=False, help_text="Accepts null.")
+    unique = models.BooleanField(default=False)
+    read_only = models.BooleanField(default=False, help_text="Served but never written by clients.")
+    default = models.JSONField(null=True, blank=True, help_text="JSON value used when none is given.")
+
+    min_length = models.PositiveIntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    min_value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    max_digits = models.PositiveSmallIntegerField(null=True, blank=True)
+    decimal_places = models.PositiveSmallIntegerField(null=True, blank=True)
+    pattern = models.CharField(max_length=500, blank=True, help_text="Regular expression.")
+    choices = models.JSONField(null=True, blank=True, help_text='Enum values, as ["a", "b"].')
+    to = models.ForeignKey(
+        Schema,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referenced_by",
+        help_text="The schema a reference field points to.",
+    )
+    faker = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Faker provider for mock rows; empty picks one from the type and name.",
+    )
+
+    # Options that only some types accept, with the value meaning "not set".
+    TYPED_OPTIONS = {
+        "min_length": None,
+        "max_length": None,
+        "min_value": None,
+        "max_value": None,
+        "max_digits": None,
+        "decimal_places": None,
+        "pattern": "",
+        "choices": None,
+        "to": None,
+    }
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "name"], name="unique_field_name_per_schema")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schema_id and self.schema.slug}.{self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        from schemas import fixture_tables
+
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+            before = fixture_tables.snapshot(self.schema)
+            super().save(*args, **kwargs)
+            fixture_tables.migrate(self.schema, before)
+            self.schema.bump_version()
+
+    def delete(self, *args, **kwargs):
+        from schemas import fixture_tables
+
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+            before = fixture_tables.snapshot(self.schema)
+            result = super().delete(*args, **kwargs)
+            fixture_tables.migrate(self.schema, before)
+            self.schema.bump_version()
+        return result
+
+
+    @property
+    def allows_null(self) -> bool:
+        # An optional field with no default is null when a client leaves it
+        # out, so it is served (and documented) as nullable.
+        return self.nullable or (not self.required and self.default is None)
+
+    @property
+    def field_type(self) -> field_types.FieldType:
+        return field_types.get_type(self.type)
+
+    def option_is_set(self, option: str) -> bool:
+        attribute = "to_id" if option == "to" else option
+        return getattr(self, attribute) != self.TYPED_OPTIONS[option]
+
+    def clean(self) -> None:
+        errors = self._name_errors()
+        if self.type not in field_types.REGISTRY:
+            errors["type"] = f"Unknown type {self.type!r}."
+            raise ValidationError(errors)
+        errors.update(self._option_errors())
+        if not errors:
+            errors.update(self._default_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _name_errors(self) -> dict[str, str]:
+        if not FIELD_NAME_PATTERN.match(self.name or ""):
+            return {"name": "Use lowercase letters, digits and '_', starting with a letter."}
+        if "__" in self.name:
+            return {"name": "A double underscore is kept for filter operators."}
+        if self.name in RESERVED_FIELD_NAMES:
+            return {"name": f"{self.name!r} is reserved; choose another name."}
+        return {}
+
+    def _option_errors(self) -> dict[str, str]:
+        field_type = self.field_type
+        allowed = field_type.allowed_options()
+        errors = {
+            option: f"Does not apply to {self.type} fields."
+            for option in self.TYPED_OPTIONS
+            if option not in allowed and self.option_is_set(option)
+        }
+        errors.update(field_type.validate_options(self))
+        if self.faker and not _faker_has(self.faker):
+            errors["faker"] = f"Faker has no provider {self.faker!r}."
+        return errors
+
+    def _default_errors(self) -> dict[str, str]:
+        if self.default is None or self.type == "reference":
+            return {}
+        try:
+            value = self.field_type.python_default(self)
+            model_field = self.field_type.build_model_field(self)
+            model_field.run_validators(value)
+            if model_field.choices:
+                model_field.validate(value, None)
+        except ValidationError as error:
+            return {"default": f"Not a valid {self.type} value: {'; '.join(error.messages)}"}
+        return {}
+
+
+def _faker_has(provider: str) -> bool:
+    from faker import Faker
+
+    return not provider.startswith("_") and callable(getattr(Faker(), provider, None))
+
+
+def fixtures_alias() -> str:
+    return settings.FIXTURES_ALIAS

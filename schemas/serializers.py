@@ -1,0 +1,105 @@
+"""
+Serializers built per schema from its runtime model.
+
+``ModelSerializer`` turns the model fields' constraints into validation (and
+drf-spectacular into OpenAPI: maxLength, minimum, enum, pattern). The base
+class adds what a strict API needs: unknown and read-only fields in a body are
+refused by name, ``fields=`` selects the fields served and ``expand=`` embeds
+referenced rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from schemas.catalog import Resource
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    resource: Resource
+
+    def __init__(self, *args, only: frozenset[str] | None = None, expand=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._only = only
+        self._expand = tuple(expand)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self._only is not None:
+            fields = {name: field for name, field in fields.items() if name in self._only}
+        return fields
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Expected a JSON object with the resource's fields."]}
+            )
+        errors = {name: ["Unknown field."] for name in data if name not in self.fields}
+        errors.update(
+            (name, ["This field is read-only."])
+            for name in data
+            if name in self.fields and self.fields[name].read_only and self._is_write(name, data)
+        )
+        known = {name: value for name, value in data.items() if name not in errors}
+        try:
+            value = super().to_internal_value(known)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({**error.detail, **errors}) from error
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def _is_write(self, name: str, data: Mapping) -> bool:
+        # Sending back a read-only value unchanged (GET, edit, PUT) is not a
+        # write; changing it is.
+        if self.instance is None:
+            return True
+        field = self.fields[name]
+        return data[name] != field.to_representation(field.get_attribute(self.instance))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self._expand:
+            if name in data:
+                related = getattr(instance, name)
+                target = self.resource.target(name).serializer_class
+                data[name] = None if related is None else target(related, context=self.context).data
+        return data
+
+
+def build_serializer(resource: Resource) -> type[ResourceSerializer]:
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": resource.model,
+            "fields": ["id", *(field.name for field in resource.fields)],
+            "extra_kwargs": {field.name: _field_kwargs(field) for field in resource.fields},
+        },
+    )
+    # The class name becomes the OpenAPI component name, so it must be unique
+    # per schema and stable across rebuilds.
+    return type(
+        _component_name(resource.slug),
+        (ResourceSerializer,),
+        {"Meta": meta, "resource": resource, "__module__": "schemas.dynamic"},
+    )
+
+
+def _field_kwargs(field) -> dict:
+    kwargs = {"allow_null": field.allows_null}
+    if field.read_only:
+        kwargs["read_only"] = True
+    else:
+        kwargs["required"] = field.required and field.default is None
+    if field.description:
+        kwargs["help_text"] = field.description
+    return kwargs
+
+
+def _component_name(slug: str) -> str:
+    return "".join(part.capitalize() for part in slug.replace("-", "_").split("_"))

@@ -1,0 +1,107 @@
+"""
+The one generic viewset behind ``/api/v1/<slug>/`` and ``/api/v1/<slug>/<pk>/``.
+
+It resolves the slug to a resource of the current catalog, then behaves as a
+plain DRF ``ModelViewSet`` over that resource's runtime model, through DRF's
+own hooks (``get_queryset``, ``get_serializer_class``...).
+"""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+
+from schemas.catalog import Resource, current_catalog
+from schemas.filters import ResourceSearchFilter, StrictOrderingFilter
+from schemas.pagination import ResourcePagination
+
+CONTROL_PARAMETERS = frozenset(
+    {"page", "page_size", "ordering", "search", "fields", "expand", "format"}
+)
+
+
+class ResourceViewSet(viewsets.ModelViewSet):
+    pagination_class = ResourcePagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter, ResourceSearchFilter]
+    lookup_value_regex = r"[0-9]+"
+    # Set per request (or per documented schema) by ``bind``.
+    resource: Resource
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.bind(current_catalog().get(self.kwargs["slug"]))
+        self._check_query_parameters()
+
+    def bind(self, resource: Resource | None) -> None:
+        if resource is None:
+            raise NotFound(f"There is no resource called {self.kwargs['slug']!r}.")
+        self.resource = resource
+
+    # DRF hooks ---------------------------------------------------------------
+
+    def get_queryset(self):
+        queryset = self.resource.model.objects.all()
+        expand = self.expand_fields
+        return queryset.select_related(*expand) if expand else queryset
+
+    def get_serializer_class(self):
+        return self.resource.serializer_class
+
+    def get_serializer(self, *args, **kwargs):
+        if self.request is not None and self.request.method == "GET":
+            kwargs.setdefault("only", self.selected_fields)
+            kwargs.setdefault("expand", self.expand_fields)
+        return super().get_serializer(*args, **kwargs)
+
+    def get_success_headers(self, data):
+        return {"Location": f"{self.request.build_absolute_uri(self.resource.schema.api_path)}{data['id']}/"}
+
+    @property
+    def filterset_class(self):
+        return self.resource.filterset_class
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        return ["id", *(field.name for field in self.resource.fields if field.type != "json")]
+
+    @property
+    def search_fields(self) -> list[str]:
+        return [field.name for field in self.resource.fields if field.field_type.searchable]
+
+    ordering = ["id"]
+
+    # Query parameters --------------------------------------------------------
+
+    @property
+    def selected_fields(self) -> frozenset[str] | None:
+        raw = self.request.query_params.get("fields")
+        if not raw:
+            return None
+        names = {name.strip() for name in raw.split(",") if name.strip()}
+        known = {"id", *(field.name for field in self.resource.fields)}
+        unknown = sorted(names - known)
+        if unknown:
+            raise ValidationError({"fields": [f"Unknown fields: {', '.join(unknown)}."]})
+        return frozenset(names)
+
+    @property
+    def expand_fields(self) -> tuple[str, ...]:
+        raw = self.request.query_params.get("expand") if self.request else None
+        if not raw:
+            return ()
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        unknown = [name for name in names if name not in self.resource.reference_fields]
+        if unknown:
+            raise ValidationError(
+                {"expand": [f"Only reference fields can be expanded, not {', '.join(unknown)}."]}
+            )
+        return tuple(dict.fromkeys(names))
+
+    def _check_query_parameters(self) -> None:
+        allowed = CONTROL_PARAMETERS | set(self.filterset_class.base_filters)
+        unknown = sorted(set(self.request.query_params) - allowed)
+        if unknown:
+            raise ValidationError(
+                {name: ["Unknown query parameter; see the OpenAPI document."] for name in unknown}
+            )
