@@ -11,6 +11,7 @@ which also covers cycles and self-references.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.apps.registry import Apps
 from django.conf import settings
@@ -39,12 +40,35 @@ def fixture_column(field: Field) -> str:
     return f"f{field.pk}"
 
 
+def live_column(field: Field) -> str:
+    return field.db_column or field.name
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where one schema's rows live: database alias, table, key and column names."""
+
+    alias: str
+    table: str
+    pk_column: str = "id"
+    column: ColumnNamer = fixture_column
+
+
+def fixture_storage(schema: Schema) -> Storage:
+    return Storage(settings.FIXTURES_ALIAS, fixture_table_name(schema.pk))
+
+
+def live_storage(schema: Schema, alias: str) -> Storage:
+    table = schema.table_name or schema.slug.replace("-", "_")
+    # Django quotes db_table as one identifier; this form yields "schema"."table".
+    qualified = f'{schema.table_schema or "public"}"."{table}'
+    return Storage(alias, qualified, schema.pk_column or "id", live_column)
+
+
 def build_models(
     schemas: Iterable[tuple[Schema, list[Field]]],
     *,
-    alias: str | Callable[[Schema], str],
-    table_name: Callable[[Schema], str] = lambda schema: fixture_table_name(schema.pk),
-    column: ColumnNamer = fixture_column,
+    storage: Callable[[Schema], Storage] = fixture_storage,
 ) -> dict[int, type[models.Model]]:
     """Build one model per (schema, fields) pair in a fresh private registry.
 
@@ -55,12 +79,10 @@ def build_models(
     # The app config stub (as in Django's migration state) lets the registry
     # list its models, which reverse relations and delete protection need.
     registry = Apps(installed_apps=[AppConfigStub(DYNAMIC_APP_LABEL)])
-    built: dict[int, type[models.Model]] = {}
-    alias_of = alias if callable(alias) else lambda schema: alias
-    for schema, fields in schemas:
-        built[schema.pk] = _build_model(
-            schema, fields, registry, alias_of(schema), table_name(schema), column
-        )
+    built = {
+        schema.pk: _build_model(schema, fields, registry, storage(schema))
+        for schema, fields in schemas
+    }
     for target_id in _missing_targets(schemas, built):
         _build_stub(target_id, registry, settings.FIXTURES_ALIAS)
     return built
@@ -75,17 +97,17 @@ def _missing_targets(schemas, built) -> set[int]:
     }
 
 
-def _build_model(schema, fields, registry, alias, db_table, column) -> type[models.Model]:
+def _build_model(schema, fields, registry, storage: Storage) -> type[models.Model]:
     attributes = {
         "__module__": "schemas.dynamic",
-        "Meta": _meta(registry, db_table, f"{schema.slug} resource"),
-        "id": models.BigAutoField(primary_key=True),
+        "Meta": _meta(registry, storage.table, f"{schema.slug} resource"),
+        "id": models.BigAutoField(primary_key=True, db_column=storage.pk_column),
         "_fauxsite_schema_id": schema.pk,
-        "_fauxsite_alias": alias,
+        "_fauxsite_alias": storage.alias,
         "__str__": lambda self: f"{schema.slug} {self.pk}",
     }
     for field in fields:
-        attributes[field.name] = _model_field(field, column(field))
+        attributes[field.name] = _model_field(field, storage.column(field))
     return type(model_name(schema.pk), (models.Model,), attributes)
 
 

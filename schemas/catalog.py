@@ -18,8 +18,8 @@ from functools import cached_property
 from django.conf import settings
 from django.db import models
 
-from schemas.builder import build_models
-from schemas.models import CatalogRevision, Field, Schema
+from schemas.builder import Storage, build_models, fixture_storage, live_storage
+from schemas.models import CatalogRevision, Field, Schema, Source
 
 KEEP_REVISIONS = 2
 
@@ -32,10 +32,16 @@ class Resource:
     fields: list[Field]
     model: type[models.Model]
     catalog: Catalog = field(repr=False)
+    # True for the twin served from the fixtures whatever the schema's source.
+    fixtures: bool = False
 
     @property
     def slug(self) -> str:
         return self.schema.slug
+
+    @property
+    def is_live(self) -> bool:
+        return self.model._fauxsite_alias != settings.FIXTURES_ALIAS
 
     @cached_property
     def serializer_class(self):
@@ -54,18 +60,30 @@ class Resource:
         return {f.name: f for f in self.fields if f.type == "reference"}
 
     def target(self, field_name: str) -> Resource:
-        return self.catalog.by_id[self.reference_fields[field_name].to_id]
+        resources = self.catalog.fixture_by_id if self.fixtures else self.catalog.by_id
+        return resources[self.reference_fields[field_name].to_id]
+
+    def fixtures_twin(self) -> Resource:
+        """This resource served from its fixtures, for QA after go-live."""
+        return self.catalog.fixture_by_id[self.schema.pk]
 
 
 class Catalog:
     def __init__(self, revision: int, schemas: list[Schema]):
         self.revision = revision
         pairs = [(schema, list(schema.fields.all())) for schema in schemas]
-        built = build_models(pairs, alias=storage_alias)
-        self.by_id = {
-            schema.pk: Resource(schema, fields, built[schema.pk], self) for schema, fields in pairs
-        }
+        self.by_id = self._resources(pairs, build_models(pairs, storage=serving_storage), False)
+        if any(resource.is_live for resource in self.by_id.values()):
+            self.fixture_by_id = self._resources(pairs, build_models(pairs), True)
+        else:
+            self.fixture_by_id = self.by_id
         self.by_slug = {resource.slug: resource for resource in self.by_id.values()}
+
+    def _resources(self, pairs, built, fixtures: bool) -> dict[int, Resource]:
+        return {
+            schema.pk: Resource(schema, fields, built[schema.pk], self, fixtures)
+            for schema, fields in pairs
+        }
 
     def get(self, slug: str) -> Resource | None:
         return self.by_slug.get(slug)
@@ -74,9 +92,13 @@ class Catalog:
         return iter(sorted(self.by_slug.values(), key=lambda resource: resource.slug))
 
 
-def storage_alias(schema: Schema) -> str:
-    """The database alias a schema's rows live in."""
-    return settings.FIXTURES_ALIAS
+def serving_storage(schema: Schema) -> Storage:
+    """Where a schema's rows are served from: its live table or its fixtures."""
+    if schema.source == Source.LIVE and schema.data_source is not None:
+        from datasources.aliases import alias_for
+
+        return live_storage(schema, alias_for(schema.data_source))
+    return fixture_storage(schema)
 
 
 _catalogs: OrderedDict[int, Catalog] = OrderedDict()
@@ -91,7 +113,8 @@ def catalog_at(revision: int) -> Catalog:
     with _lock:
         catalog = _catalogs.get(revision)
         if catalog is None:
-            catalog = Catalog(revision, list(Schema.objects.prefetch_related("fields")))
+            schemas = Schema.objects.select_related("data_source").prefetch_related("fields")
+            catalog = Catalog(revision, list(schemas))
             _catalogs[revision] = catalog
             while len(_catalogs) > KEEP_REVISIONS:
                 _catalogs.popitem(last=False)

@@ -50,7 +50,7 @@ def fixture_model(schema: Schema, fields: list[Field] | None = None) -> type[mod
     if fields is None:
         fields = snapshot(schema)
     storage_fields = [_storage_copy(field) for field in fields]
-    return build_models([(schema, storage_fields)], alias=alias())[schema.pk]
+    return build_models([(schema, storage_fields)])[schema.pk]
 
 
 def _storage_copy(field: Field) -> Field:
@@ -143,7 +143,7 @@ def _rebuild_column(schema, state, old, new) -> list[Field]:
 
 def _api_model(schema: Schema, fields: list[Field]) -> type[models.Model]:
     """The model with the real constraints, to validate and generate values."""
-    return build_models([(schema, fields)], alias=alias())[schema.pk]
+    return build_models([(schema, fields)])[schema.pk]
 
 
 def _convert(model_field: models.Field, values: dict) -> dict:

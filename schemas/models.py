@@ -59,6 +59,16 @@ class CatalogRevision(models.Model):
             cls.objects.get_or_create(pk=1, defaults={"value": 2})
 
 
+class Source(models.TextChoices):
+    FIXTURES = "fixtures", "Fixtures (seeded mock rows)"
+    LIVE = "live", "Live database"
+
+
+class Access(models.TextChoices):
+    PUBLIC = "public", "Public reads, token for writes"
+    TOKEN = "token", "Token for reads and writes"
+
+
 class Schema(models.Model):
     slug = models.CharField(
         max_length=63,
@@ -76,6 +86,35 @@ class Schema(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    # Where rows live: the seeded fixtures, or a table of a real database.
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FIXTURES)
+    data_source = models.ForeignKey(
+        "datasources.DataSource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="schemas",
+        help_text="The real database this schema maps onto when its source is live.",
+    )
+    table_name = models.CharField(
+        max_length=63, blank=True, help_text="Live table; the slug (with '_' for '-') if empty."
+    )
+    table_schema = models.CharField(
+        max_length=63, blank=True, help_text="PostgreSQL schema of the live table; public if empty."
+    )
+    pk_column = models.CharField(
+        max_length=63, default="id", help_text="Primary-key column of the live table."
+    )
+
+    # Who may call it, and how often.
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.PUBLIC)
+    read_rate_limit = models.CharField(
+        max_length=20, blank=True, help_text="Reads per client, such as 600/m; empty uses the default."
+    )
+    write_rate_limit = models.CharField(
+        max_length=20, blank=True, help_text="Writes per client, such as 60/m; empty uses the default."
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -153,6 +192,9 @@ class Field(models.Model):
         max_length=100,
         blank=True,
         help_text="Faker provider for mock rows; empty picks one from the type and name.",
+    )
+    db_column = models.CharField(
+        max_length=63, blank=True, help_text="Column of the live table; the field name if empty."
     )
 
     # Options that only some types accept, with the value meaning "not set".

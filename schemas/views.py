@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from schemas.catalog import Resource, current_catalog
 from schemas.filters import ResourceSearchFilter, StrictOrderingFilter
 from schemas.pagination import ResourcePagination
+from schemas.signals import resource_written
 
 CONTROL_PARAMETERS = frozenset(
     {"page", "page_size", "ordering", "search", "fields", "expand", "format"}
@@ -29,8 +30,9 @@ class ResourceViewSet(viewsets.ModelViewSet):
     resource: Resource
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        # Bound first: authentication, permissions and throttles read it.
         self.bind(current_catalog().get(self.kwargs["slug"]))
+        super().initial(request, *args, **kwargs)
         self._check_query_parameters()
 
     def bind(self, resource: Resource | None) -> None:
@@ -42,8 +44,18 @@ class ResourceViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = self.resource.model.objects.all()
-        expand = self.expand_fields
-        return queryset.select_related(*expand) if expand else queryset
+        joined = [name for name in self.expand_fields if self._same_database(name)]
+        fetched = [name for name in self.expand_fields if not self._same_database(name)]
+        if joined:
+            queryset = queryset.select_related(*joined)
+        if fetched:
+            # A row in another database cannot be joined; one query per field.
+            queryset = queryset.prefetch_related(*fetched)
+        return queryset
+
+    def _same_database(self, field_name: str) -> bool:
+        target = self.resource.target(field_name).model
+        return target._fauxsite_alias == self.resource.model._fauxsite_alias
 
     def get_serializer_class(self):
         return self.resource.serializer_class
@@ -56,6 +68,28 @@ class ResourceViewSet(viewsets.ModelViewSet):
 
     def get_success_headers(self, data):
         return {"Location": f"{self.request.build_absolute_uri(self.resource.schema.api_path)}{data['id']}/"}
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._written(serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._written(serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        object_id = instance.pk
+        super().perform_destroy(instance)
+        self._written(object_id)
+
+    def _written(self, object_id) -> None:
+        resource_written.send(
+            sender=type(self),
+            resource=self.resource,
+            action=self.action,
+            object_id=object_id,
+            request=self.request,
+        )
 
     @property
     def filterset_class(self):
