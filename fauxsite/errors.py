@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -29,6 +30,12 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -104,6 +111,9 @@ def _flatten(detail) -> str:
 
 def translate_exception(exc: Exception) -> Exception:
     """Turn Django and database errors into API errors with a safe message."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or "Not found.")
     if isinstance(exc, PermissionDenied):
@@ -126,6 +136,10 @@ def _operational(exc: OperationalError) -> exceptions.APIException:
         return GatewayTimeout()
     logger.warning("Database unavailable: %s", exc)
     return ServiceUnavailable()
+
+
+def api_bad_request(request, exception=None):
+    return problem(400, "The request could not be understood.", code="bad_request")
 
 
 def api_not_found(request, exception=None):

@@ -149,9 +149,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
 if DATABASES[FIXTURES_ALIAS]["ENGINE"].endswith("sqlite3"):
     DATABASES[FIXTURES_ALIAS]["CONN_MAX_AGE"] = CONN_MAX_AGE
-    # The fixtures tables are altered inside transactions, which SQLite's
-    # schema editor allows only with foreign-key enforcement off. References
-    # are checked by the API (and deletes protected by the ORM) instead.
+    # Fixture tables are altered inside transactions; see the backend's docstring.
+    DATABASES[FIXTURES_ALIAS]["ENGINE"] = "schemas.fixtures_sqlite"
     DATABASES[FIXTURES_ALIAS]["OPTIONS"]["init_command"] += " PRAGMA foreign_keys=OFF;"
 
 DATABASE_ROUTERS = ["datasources.router.SchemaRouter"]
@@ -243,3 +242,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Live data sources ------------------------------------------------------------
+# Real PostgreSQL databases that schemas can be switched onto (datasources/).
+
+# On in production: data-source passwords then need FAUXSITE_SECRET_KEYS (no
+# key derived from SECRET_KEY) and loopback hosts need an explicit allowlist.
+FAUXSITE_PRODUCTION = envbool("FAUXSITE_PRODUCTION", False)
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotation).
+FAUXSITE_SECRET_KEYS = envlist("FAUXSITE_SECRET_KEYS")
+# Hosts and networks (CIDR) a data source may reach although they are
+# loopback, private or fauxsite's own database servers. Development allows
+# loopback so a data source on localhost works out of the box.
+FAUXSITE_DATASOURCE_ALLOWED_HOSTS = envlist(
+    "FAUXSITE_DATASOURCE_ALLOWED_HOSTS",
+    "" if FAUXSITE_PRODUCTION and not DEBUG else "localhost,127.0.0.0/8,::1",
+)
+FAUXSITE_LIVE_CONNECT_TIMEOUT = envint("FAUXSITE_LIVE_CONNECT_TIMEOUT", 5, minimum=1)
+FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS = envint("FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS", 10_000, minimum=1)
+FAUXSITE_LIVE_POOL_SIZE = envint("FAUXSITE_LIVE_POOL_SIZE", 4, minimum=1)
+# Seconds a request waits for a free pooled connection before a 503.
+FAUXSITE_LIVE_POOL_TIMEOUT = envint("FAUXSITE_LIVE_POOL_TIMEOUT", 5, minimum=1)

@@ -26,5 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "fauxsite.views.bad_request"
 handler404 = "fauxsite.views.not_found"
 handler500 = "fauxsite.views.server_error"

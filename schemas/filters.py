@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_filters.fields import BaseCSVField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
@@ -45,7 +46,7 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
-class CappedCSVMixin:
+class CappedCSVField(BaseCSVField):
     """Refuse ``__in`` lists longer than FAUXSITE_MAX_FILTER_VALUES."""
 
     def clean(self, value):
@@ -70,7 +71,7 @@ class ResourceFilterSet(django_filters.FilterSet):
     def filter_for_lookup(cls, field, lookup_type):
         filter_class, params = super().filter_for_lookup(field, lookup_type)
         if lookup_type == "in":
-            filter_class = type(filter_class.__name__, (CappedCSVMixin, filter_class), {})
+            filter_class = type(filter_class.__name__, (filter_class,), {"base_field_class": CappedCSVField})
         return filter_class, params
 
 

@@ -59,7 +59,18 @@ class ResourceSerializer(serializers.ModelSerializer):
         if self.instance is None:
             return True
         field = self.fields[name]
-        return data[name] != field.to_representation(field.get_attribute(self.instance))
+        current = field.get_attribute(self.instance)
+        return data[name] != (None if current is None else field.to_representation(current))
+
+    def update(self, instance, validated_data):
+        if not self.partial:
+            # PUT replaces the whole row: what the body leaves out goes back
+            # to its default (or null), as on create.
+            for field in self.fields.values():
+                if not field.read_only and field.source not in validated_data:
+                    model_field = instance._meta.get_field(field.source)
+                    validated_data[field.source] = model_field.get_default()
+        return super().update(instance, validated_data)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

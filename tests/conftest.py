@@ -1,10 +1,14 @@
-"""Shared fixtures: a fresh catalog per test, and an API client."""
+"""Shared fixtures: a fresh catalog per test, API clients, and a schema set."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from schemas.catalog import forget_catalogs
 from schemas.docs_views import forget_documents
+from tests.library import make_library
+
+ALL_DATABASES = ["default", "fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -19,5 +23,23 @@ def _fresh_catalog():
 
 
 @pytest.fixture
-def api():
+def staff(db):
+    return get_user_model().objects.create_user("alice", "alice@example.com", "pw", is_staff=True)
+
+
+@pytest.fixture
+def api(staff):
+    """A client logged into the admin: full access, as in the browsable docs."""
+    client = APIClient()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def anonymous_api():
     return APIClient()
+
+
+@pytest.fixture
+def library():
+    return make_library()
