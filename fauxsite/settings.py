@@ -189,7 +189,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Not the manifest storage: pages must render even before collectstatic
+    # (tests, a first `runserver`), and a missing manifest entry is a 500.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Tests and `runserver` find static files in the apps without collectstatic.
 WHITENOISE_USE_FINDERS = True
@@ -229,6 +231,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    # Enums stay inline: two schemas may both have a "status" enum with
+    # different choices, and shared enum components would collide.
+    "POSTPROCESSING_HOOKS": [],
 }
 
 # Logging --------------------------------------------------------------------

@@ -92,6 +92,9 @@ def build_filterset(resource: Resource) -> type[ResourceFilterSet]:
 
 
 def _filter(model_field, name: str, lookup: str):
+    if lookup == "isnull":
+        # Built directly: on a JSONField django-filter reads "isnull" as a key.
+        return StrictBooleanFilter(field_name=name, lookup_expr="isnull")
     if lookup == "ne":
         built = ResourceFilterSet.filter_for_field(model_field, name, "exact")
         built.exclude = True

@@ -15,6 +15,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 
 from schemas.catalog import current_catalog
+from schemas.field_types import plain_decimal
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -99,6 +100,29 @@ class ResourceAutoSchema(AutoSchema):
             )
         return parameters
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        resource = self._resource()
+        if resource is None or field.field_name not in {f.name for f in resource.fields}:
+            return schema
+        definition = next(f for f in resource.fields if f.name == field.field_name)
+        if definition.type == "decimal":
+            _describe_decimal_bounds(schema, definition)
+        if definition.type == "reference" and direction == "response":
+            return self._reference_schema(schema, resource.target(field.field_name), definition)
+        return schema
+
+    def _reference_schema(self, id_schema, target, definition) -> dict:
+        # ``expand`` swaps the id for the referenced row, so both are documented.
+        row = self.resolve_serializer(target.serializer_class, "response").ref
+        schema = {
+            "oneOf": [{"type": "integer"}, row],
+            "description": f"The id of a {target.slug} row, or the row itself with expand={definition.name}.",
+        }
+        if id_schema.get("nullable"):
+            schema["nullable"] = True
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self._resource() is None:
@@ -146,3 +170,15 @@ class ResourceSchemaGenerator(SchemaGenerator):
                     (self.coerce_path(resource_path, method, view), path_regex, method, view)
                 )
         return endpoints
+
+
+def _describe_decimal_bounds(schema: dict, definition) -> None:
+    # Decimals travel as strings (exact), where JSON Schema has no minimum or
+    # maximum; the bounds are stated for readers instead.
+    bounds = []
+    if definition.min_value is not None:
+        bounds.append(f"at least {plain_decimal(definition.min_value)}")
+    if definition.max_value is not None:
+        bounds.append(f"at most {plain_decimal(definition.max_value)}")
+    if bounds:
+        schema["description"] = f"A decimal number as a string, {' and '.join(bounds)}."

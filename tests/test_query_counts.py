@@ -1,0 +1,67 @@
+"""List and retrieve cost a constant number of queries, whatever the page size or expansion."""
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from schemas.catalog import current_catalog
+from tests.conftest import ALL_DATABASES
+
+pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+
+
+@pytest.fixture
+def rows(library):
+    catalog = current_catalog()
+    Author = catalog.get("authors").model
+    Book = catalog.get("books").model
+    authors = Author.objects.bulk_create(
+        [Author(name=f"Author {n}", email=f"a{n}@example.com") for n in range(30)]
+    )
+    Book.objects.bulk_create(
+        [
+            Book(title=f"Book {n}", price="1.00", genre="fiction", author=authors[n % 30], in_stock=True)
+            for n in range(60)
+        ]
+    )
+
+
+def count_queries(api, url) -> int:
+    with (
+        CaptureQueriesContext(connections["default"]) as default,
+        CaptureQueriesContext(connections["fixtures"]) as fixtures,
+    ):
+        response = api.get(url)
+    assert response.status_code == 200, response.content
+    return len(default) + len(fixtures)
+
+
+def test_it_lists_with_the_same_queries_for_any_page_size(anonymous_api, rows):
+    counts = {size: count_queries(anonymous_api, f"/api/v1/books/?page_size={size}") for size in (1, 10, 60)}
+
+    assert len(set(counts.values())) == 1, counts
+    # Catalog revision, COUNT, SELECT.
+    assert counts[60] == 3
+
+
+def test_it_expands_with_the_same_queries_for_any_page_size(anonymous_api, rows):
+    plain = count_queries(anonymous_api, "/api/v1/books/?page_size=60")
+    counts = {
+        size: count_queries(anonymous_api, f"/api/v1/books/?page_size={size}&expand=author")
+        for size in (1, 10, 60)
+    }
+
+    assert set(counts.values()) == {plain}, counts
+
+
+def test_it_retrieves_with_and_without_expansion_in_the_same_queries(anonymous_api, rows):
+    plain = count_queries(anonymous_api, "/api/v1/books/5/")
+    expanded = count_queries(anonymous_api, "/api/v1/books/5/?expand=author")
+
+    assert plain == expanded == 2
+
+
+def test_it_filters_and_orders_without_extra_queries(anonymous_api, rows):
+    url = "/api/v1/books/?page_size=60&genre=fiction&ordering=-price,title&search=Book"
+
+    assert count_queries(anonymous_api, url) == 3
