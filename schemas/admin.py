@@ -38,23 +38,9 @@ class FieldForm(forms.ModelForm):
             self.fields["faker"].choices += [(current, current)]
 
 
-class FieldFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        names = [
-            form.cleaned_data.get("name")
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        repeated = sorted({name for name in names if name and names.count(name) > 1})
-        if repeated:
-            raise forms.ValidationError(f"Field names must be unique; repeated: {', '.join(repeated)}.")
-
-
 class FieldInline(admin.StackedInline):
     model = Field
     form = FieldForm
-    formset = FieldFormSet
     fk_name = "schema"
     extra = 0
     ordering = ["position", "id"]
