@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponseRedirect
 
 from schemas import field_types, fixture_tables
+from schemas.admin_actions import reset_rows, seed_rows
 from schemas.models import Field, Schema
 
 
@@ -64,8 +65,13 @@ class SchemaAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "field_count", "version", "updated"]
     search_fields = ["slug", "name", "description"]
     readonly_fields = ["version", "created", "updated", "api_link"]
-    fields = ["slug", "name", "description", "locale", "api_link", "version", "created", "updated"]
+    fieldsets = [
+        (None, {"fields": ["slug", "name", "description", "locale", "api_link"]}),
+        ("Access", {"fields": ["access", ("read_rate_limit", "write_rate_limit")]}),
+        ("Revision", {"fields": [("version", "created", "updated")], "classes": ["collapse"]}),
+    ]
     inlines = [FieldInline]
+    actions = [seed_rows, reset_rows]
 
     @admin.display(description="fields")
     def field_count(self, schema):
