@@ -1,9 +1,14 @@
 """A JSON parser that refuses bodies over the configured size before reading them."""
 
 from django.conf import settings
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
 
-from fauxsite.errors import PayloadTooLarge
+
+class PayloadTooLarge(APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
 
 
 class CappedJSONParser(JSONParser):

@@ -7,11 +7,14 @@ the mock rows (``fixtures``). ``DATABASE_URL`` and ``FIXTURES_DATABASE_URL``
 switch either one to PostgreSQL. ``DEBUG`` is off unless asked for.
 """
 
+import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,13 +78,22 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
+    # Before fauxsite, whose admin replaces the application admin.
+    "oauth2_provider",
     "schemas",
     "datasources",
+    "fauxsite",
 ]
 
 MIDDLEWARE = [
+    # First, so every response and log line, errors included, has the id.
+    "fauxsite.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that can answer, so those answers get CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
+    "fauxsite.middleware.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,6 +177,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "fauxsite",
+            # A stalled Redis must not stall requests: rate limits fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -214,8 +228,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "fauxsite.errors.problem_exception_handler",
     "DEFAULT_PARSER_CLASSES": ["fauxsite.parsers.CappedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Bearer first: a 401 then carries its `WWW-Authenticate: Bearer` challenge.
+    # The session is the admin login, so the browsable docs work for staff.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fauxsite.access.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["fauxsite.access.SchemaAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["fauxsite.ratelimits.SchemaRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -233,8 +253,158 @@ SPECTACULAR_SETTINGS = {
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     # Enums stay inline: two schemas may both have a "status" enum with
     # different choices, and shared enum components would collide.
-    "POSTPROCESSING_HOOKS": [],
+    "POSTPROCESSING_HOOKS": ["fauxsite.openapi_access.document_access_responses"],
+    "SERVE_PERMISSIONS": ["fauxsite.access.DocsAccess"],
+    # Swagger UI gets tokens itself (client credentials, or authorization
+    # code with PKCE) and keeps them across reloads.
+    "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
+    "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_REFRESH_URL": "/o/token/",
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "displayOperationId": True,
+        "oauth2RedirectUrl": "/api/docs/oauth2-redirect.html",
+    },
+    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
 }
+
+# Access: OAuth2 tokens, scopes, rate limits, CORS ------------------------------
+
+
+def envrate(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    if value != "off" and not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 600/m or 10/5s, or off; not {value!r}")
+    return value
+
+
+def envproxies(name: str) -> list[str]:
+    values = envlist(name)
+    if len(values) == 1 and values[0].isdigit():
+        return values
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a proxy count (such as 1) or addresses/networks, not {value!r}"
+            ) from None
+    return values
+
+
+FAUXSITE_HTTPS = envbool("FAUXSITE_HTTPS", False)
+
+# /o/authorize/ asks users to log in with their admin account.
+LOGIN_URL = "admin:login"
+
+# The token models are swappable; naming them here (the library's defaults)
+# lets migration checks run under settings overrides, as in the test suite.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
+
+OAUTH2_PROVIDER = {
+    # <slug>:read and <slug>:write for every schema, read from the Schema table,
+    # plus read, write and introspection; an application gets only the scopes
+    # an admin allowed it.
+    "SCOPES_BACKEND_CLASS": "fauxsite.access.SchemaScopes",
+    "SCOPES": {"read": "Read every schema.", "write": "Write every schema."},
+    # The toolkit's default grants every scope to a request that names none.
+    "DEFAULT_SCOPES": [],
+    # Short-lived access tokens (the toolkit's default is 10 hours), refresh
+    # tokens that expire, rotate on use, and revoke their whole family when a
+    # used one comes back (a stolen token replayed).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": envint("FAUXSITE_ACCESS_TOKEN_SECONDS", 3600, minimum=60),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": envint("FAUXSITE_REFRESH_TOKEN_SECONDS", 14 * 86400, minimum=60),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Required by hashed token storage, which cannot hand back an old token.
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "PKCE_REQUIRED": True,
+    # Plain-http redirect URIs only while developing without TLS.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if FAUXSITE_HTTPS else ["http", "https"],
+    # RFC 9700 (OAuth 2.0 Security BCP), which the toolkit makes opt-in: no
+    # implicit or password grants, S256 PKCE only, tokens only in the
+    # Authorization header, `iss` in authorization responses, and access and
+    # refresh tokens stored as SHA-256 checksums (client secrets are hashed
+    # with Django's password hasher in any case). Expired tokens are deleted by
+    # `manage.py cleartokens`, run from cron.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
+# Requests per client (OAuth application, else user, else IP address) and
+# schema; a schema's own read/write limit wins. Generous enough for test
+# suites hammering a mock, tight enough to stop a runaway loop. "off" disables.
+FAUXSITE_READ_RATE_LIMIT = envrate("FAUXSITE_READ_RATE_LIMIT", "1200/m")
+FAUXSITE_WRITE_RATE_LIMIT = envrate("FAUXSITE_WRITE_RATE_LIMIT", "300/m")
+# /o/token/, /o/revoke_token/ and /o/introspect/ per client IP: client secrets
+# are checked there, and must not be guessable at speed.
+FAUXSITE_TOKEN_RATE_LIMIT = envrate("FAUXSITE_TOKEN_RATE_LIMIT", "30/m")
+# Behind a reverse proxy every client has the proxy's address. Trust
+# X-Forwarded-For only as far as this says: a count of proxies in front
+# ("1"), or the proxies' addresses or networks ("10.0.0.0/8,192.168.1.7").
+# Empty (the default) believes only the connection's address.
+FAUXSITE_TRUSTED_PROXIES = envproxies("FAUXSITE_TRUSTED_PROXIES")
+# Counts live in the default cache: Redis (REDIS_URL) shares them between
+# workers and hosts; the embedded LocMemCache counts per process.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+
+# Browsers on these origins may call the API and the token endpoint. Tokens
+# travel in the Authorization header, never cookies: no credentialed CORS.
+CORS_ALLOWED_ORIGINS = envlist("FAUXSITE_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(api|o)/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-request-id")
+CORS_EXPOSE_HEADERS = [
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "X-Request-ID",
+]
+
+# The OpenAPI document, Swagger UI and Redoc: for anyone, or for staff only.
+FAUXSITE_DOCS_ACCESS = os.environ.get("FAUXSITE_DOCS_ACCESS", "public")
+if FAUXSITE_DOCS_ACCESS not in ("public", "staff"):
+    raise ImproperlyConfigured(f"FAUXSITE_DOCS_ACCESS must be public or staff, not {FAUXSITE_DOCS_ACCESS!r}")
+
+# Deploy security ------------------------------------------------------------
+# Production: SECRET_KEY set, DEBUG unset, ALLOWED_HOSTS, REDIS_URL, and
+# FAUXSITE_HTTPS=true behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto. `manage.py check --deploy` is then clean.
+
+if FAUXSITE_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("FAUXSITE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("FAUXSITE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only a consent signal: nothing happens until the domain is submitted to the list.
+    SECURE_HSTS_PRELOAD = envbool("FAUXSITE_HSTS_PRELOAD", True)
+# Swagger UI reads the CSRF cookie to send session writes, so it stays
+# readable by scripts (Django's default); the session cookie does not.
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 # Logging --------------------------------------------------------------------
 
@@ -242,8 +412,14 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line carries the request id (X-Request-ID) of the request it belongs to.
+    "filters": {"request_id": {"()": "fauxsite.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

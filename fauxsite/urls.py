@@ -1,10 +1,15 @@
-"""URL configuration: the API, its documentation, the admin and health checks."""
+"""URL configuration: the API, its documentation, OAuth2, the admin and health checks."""
 
 from django.contrib import admin
-from django.urls import path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularRedocView,
+    SpectacularSwaggerOauthRedirectView,
+    SpectacularSwaggerView,
+)
 
 from fauxsite import health
+from fauxsite.access import docs_page
 from schemas.docs_views import CachedSchemaView
 from schemas.home import home
 from schemas.views import ResourceViewSet
@@ -19,8 +24,14 @@ urlpatterns = [
     path("api/v1/<slug:slug>/", resource_list, name="resource-list"),
     path("api/v1/<slug:slug>/<int:pk>/", resource_detail, name="resource-detail"),
     path("api/schema/", CachedSchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", docs_page(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path(
+        "api/docs/oauth2-redirect.html",
+        SpectacularSwaggerOauthRedirectView.as_view(),
+        name="swagger-oauth-redirect",
+    ),
+    path("api/redoc/", docs_page(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    path("o/", include("fauxsite.oauth", namespace="oauth2_provider")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

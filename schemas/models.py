@@ -17,6 +17,7 @@ from django.core.validators import RegexValidator
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F
 
+from fauxsite.ratelimits import validate_rate
 from schemas import field_types
 
 SLUG_VALIDATOR = RegexValidator(
@@ -110,10 +111,16 @@ class Schema(models.Model):
     # Who may call it, and how often.
     access = models.CharField(max_length=10, choices=Access.choices, default=Access.PUBLIC)
     read_rate_limit = models.CharField(
-        max_length=20, blank=True, help_text="Reads per client, such as 600/m; empty uses the default."
+        max_length=20,
+        blank=True,
+        validators=[validate_rate],
+        help_text="Reads per client, such as 600/m; empty uses the default, 'off' has none.",
     )
     write_rate_limit = models.CharField(
-        max_length=20, blank=True, help_text="Writes per client, such as 60/m; empty uses the default."
+        max_length=20,
+        blank=True,
+        validators=[validate_rate],
+        help_text="Writes per client, such as 60/m; empty uses the default, 'off' has none.",
     )
 
     class Meta:

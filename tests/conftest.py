@@ -8,6 +8,9 @@ from schemas.catalog import forget_catalogs
 from schemas.docs_views import forget_documents
 from tests.library import make_library
 
+# postgres_url: a real PostgreSQL server for the live path (see tests/postgres.py).
+pytest_plugins = ["tests.postgres"]
+
 ALL_DATABASES = ["default", "fixtures"]
 
 
@@ -20,6 +23,16 @@ def _fresh_catalog():
     yield
     forget_catalogs()
     forget_documents()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_fast_hashing(settings):
+    # Rate-limit counts live in the cache and must not leak between tests;
+    # client secrets are hashed like passwords, too slowly for a test suite.
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

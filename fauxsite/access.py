@@ -1,0 +1,215 @@
+"""
+Who may call a resource: OAuth2 scopes per schema, bearer tokens, staff sessions.
+
+Every schema has two scopes, ``<slug>:read`` and ``<slug>:write``, from the
+moment it exists; the global ``read`` and ``write`` cover every schema. A
+public schema serves GET to anyone; a token schema needs a read scope; a
+write always needs a write scope. A write scope does not imply reading.
+A staff user logged into the admin has full access, so the browsable docs
+work with the session (CSRF applies to session writes).
+
+Client-credentials tokens carry no user (``request.user`` is None); the
+token's application is the client. Nothing here assumes a user exists.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.scopes import BaseScopes
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+REALM = "api"
+
+GLOBAL_SCOPES = {
+    "read": "Read every schema.",
+    "write": "Create, change and delete rows of every schema.",
+    "introspection": "Introspect tokens at /o/introspect/ (for resource servers).",
+}
+
+
+# Scope names -------------------------------------------------------------------
+
+
+def read_scope(slug: str) -> str:
+    return f"{slug}:read"
+
+
+def write_scope(slug: str) -> str:
+    return f"{slug}:write"
+
+
+def is_read(method: str) -> bool:
+    return method.upper() in SAFE_METHODS
+
+
+def accepted_scopes(slug: str, method: str) -> list[str]:
+    """Scopes of which any one lets a token make this call, most specific first."""
+    if is_read(method):
+        return [read_scope(slug), "read"]
+    return [write_scope(slug), "write"]
+
+
+def anonymous_allowed(schema, method: str) -> bool:
+    from schemas.models import Access
+
+    return is_read(method) and schema.access == Access.PUBLIC
+
+
+def schema_scopes() -> dict[str, str]:
+    from schemas.models import Schema
+
+    scopes = {}
+    for slug, name in Schema.objects.order_by("slug").values_list("slug", "name"):
+        scopes[read_scope(slug)] = f"Read {name} ({slug})."
+        scopes[write_scope(slug)] = f"Create, change and delete {name} ({slug})."
+    return scopes
+
+
+class SchemaScopes(BaseScopes):
+    """django-oauth-toolkit's scopes backend, read from the Schema table.
+
+    An application may only be granted the scopes an admin allowed it
+    (``ApplicationScopes``); nothing is granted by default, so a token request
+    without ``scope`` gets a token that reads public schemas only.
+    """
+
+    def get_all_scopes(self) -> dict[str, str]:
+        return {**GLOBAL_SCOPES, **schema_scopes()}
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
+        from fauxsite.models import ApplicationScopes
+
+        allowed = ApplicationScopes.allowed_for(application)
+        return [scope for scope in self.get_all_scopes() if scope in allowed]
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
+        return []
+
+
+# Authentication ----------------------------------------------------------------
+
+
+class BearerAuthentication(OAuth2Authentication):
+    """Bearer tokens from the Authorization header, refused loudly when bad.
+
+    django-oauth-toolkit treats an invalid token as no credentials, which would
+    let an expired token still read a public schema; a client that sends a
+    token must learn that it no longer works (RFC 6750 ``invalid_token``).
+    """
+
+    www_authenticate_realm = REALM
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None and _has_bearer(request):
+            error = getattr(request, "oauth2_error", {}) or {}
+            description = error.get("error_description") or "The access token is invalid or expired."
+            request.oauth2_error = {"error": "invalid_token", "error_description": str(description)}
+            raise exceptions.AuthenticationFailed(description)
+        return result
+
+    def authenticate_header(self, request) -> str:
+        error = getattr(request, "oauth2_error", None) or {}
+        return bearer_challenge(**error)
+
+
+def _has_bearer(request) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    return header[:7].lower() == "bearer "
+
+
+def bearer_challenge(**parameters: str) -> str:
+    """A ``WWW-Authenticate`` value: ``Bearer realm="api", error="..."``."""
+    values = {"realm": REALM, **parameters}
+    quoted = (f'{name}="{_quote(value)}"' for name, value in values.items() if value)
+    return "Bearer " + ", ".join(quoted)
+
+
+def _quote(value) -> str:
+    text = str(value).replace("\r", "").replace("\n", " ")
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# Permission --------------------------------------------------------------------
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """403 for a valid token without the scope; says which scopes would do."""
+
+    default_code = "insufficient_scope"
+
+    def __init__(self, scopes: list[str]):
+        names = " or ".join(f"'{scope}'" for scope in scopes)
+        super().__init__(f"The access token needs the scope {names} for this request.")
+        # DRF copies ``auth_header`` into WWW-Authenticate (RFC 6750 section 3.1).
+        self.auth_header = bearer_challenge(error="insufficient_scope", scope=" ".join(scopes))
+
+
+def token_of(request):
+    """The OAuth2 access token that authenticated the request, if any."""
+    token = getattr(request, "auth", None)
+    return token if hasattr(token, "allow_scopes") else None
+
+
+def is_staff_session(request) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        token_of(request) is None
+        and user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+    )
+
+
+class SchemaAccess(BasePermission):
+    """Applies the schema's access setting and the token's scopes to each call.
+
+    Views without a bound resource (the OpenAPI document, the docs) are not
+    resources and are left to their own permission classes.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        resource = getattr(view, "resource", None)
+        if resource is None or is_staff_session(request):
+            return True
+        if anonymous_allowed(resource.schema, request.method):
+            return True
+        token = token_of(request)
+        if token is None:
+            # DRF turns False into 401 (with our challenge) when no one
+            # authenticated, and into 403 for a non-staff session.
+            return False
+        scopes = accepted_scopes(resource.slug, request.method)
+        if any(token.allow_scopes([scope]) for scope in scopes):
+            return True
+        raise InsufficientScope(scopes)
+
+
+# The documentation ---------------------------------------------------------------
+
+
+def docs_are_public() -> bool:
+    return settings.FAUXSITE_DOCS_ACCESS == "public"
+
+
+class DocsAccess(BasePermission):
+    """The OpenAPI document: public, or for staff only (FAUXSITE_DOCS_ACCESS)."""
+
+    def has_permission(self, request, view) -> bool:
+        return docs_are_public() or is_staff_session(request)
+
+
+def docs_page(view):
+    """Wraps an HTML docs page: with staff-only docs, send others to log in."""
+
+    def page(request, *args, **kwargs):
+        user = request.user
+        if not docs_are_public() and not (user.is_active and user.is_staff):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return view(request, *args, **kwargs)
+
+    return page

@@ -1,0 +1,88 @@
+"""
+Request-scoped context: a request id on every request, response and log line,
+and the rate-limit headers of the throttle that counted the request.
+
+An ``X-Request-ID`` sent by a proxy or client is kept when it looks like an
+id (so one id follows a call across services); otherwise a new one is made.
+The current request is kept in a context variable for code that has no
+request argument, such as model signal handlers writing the audit trail.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_ACCEPTED_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "fauxsite_request", default=None
+)
+
+logger = logging.getLogger("fauxsite.requests")
+
+
+def current_request() -> HttpRequest | None:
+    return _current_request.get()
+
+
+def current_request_id() -> str:
+    request = current_request()
+    return getattr(request, "request_id", "") if request is not None else ""
+
+
+def _request_id(request: HttpRequest) -> str:
+    offered = request.META.get("HTTP_X_REQUEST_ID", "")
+    return offered if _ACCEPTED_ID.match(offered) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.request_id = _request_id(request)
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds ``request_id`` to every log record ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # django.request logs 4xx/5xx after the middleware has returned, but
+        # passes the request along with the record.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or current_request_id() or "-"
+        return True
+
+
+class RateLimitHeadersMiddleware:
+    """Copies the counted rate limit into RateLimit-* headers, on 2xx and 429 alike.
+
+    The throttle runs inside DRF and cannot touch the response; it leaves its
+    numbers on the request (``fauxsite.ratelimits.remember_usage``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from fauxsite.ratelimits import rate_limit_headers
+
+        response = self.get_response(request)
+        usage = getattr(request, "fauxsite_rate_limit", None)
+        if usage is not None:
+            for name, value in rate_limit_headers(usage).items():
+                response[name] = value
+        return response

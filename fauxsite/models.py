@@ -1,0 +1,100 @@
+"""
+Access records kept in ``default``: the scopes each OAuth application may be
+granted, and the audit trail of writes and admin changes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.settings import oauth2_settings
+
+
+class ApplicationScopes(models.Model):
+    """The scopes an application may ask /o/token/ for; nothing unless listed."""
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="allowed_scopes"
+    )
+    scopes = models.TextField(
+        blank=True,
+        help_text="Space-separated, such as 'books:read books:write'. The client asks for these at "
+        "/o/token/; it can never get a scope that is not listed here.",
+    )
+
+    class Meta:
+        verbose_name = "allowed scopes"
+        verbose_name_plural = "allowed scopes"
+
+    def __str__(self) -> str:
+        return self.scopes or "(none)"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @classmethod
+    def allowed_for(cls, application) -> set[str]:
+        if application is None or application.pk is None:
+            return set()
+        scopes = cls.objects.filter(application=application).values_list("scopes", flat=True).first()
+        return set((scopes or "").split())
+
+
+class AuditEntry(models.Model):
+    """One write through the API, or one change to the catalog or to access."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DELETED = "deleted"
+        TOKEN_ISSUED = "token_issued", "token issued"
+        TOKEN_REVOKED = "token_revoked", "token revoked"
+
+    class Origin(models.TextChoices):
+        API = "api", "API"
+        ADMIN = "admin"
+        OAUTH = "oauth", "OAuth endpoint"
+        COMMAND = "command", "management command"
+        OTHER = "other"
+
+    class ActorKind(models.TextChoices):
+        USER = "user"
+        APPLICATION = "application"
+        ANONYMOUS = "anonymous"
+        SYSTEM = "system"
+
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    # What changed: a row of a schema, or one of fauxsite's own records.
+    object_type = models.CharField(max_length=40, help_text="row, schema, field, data source, ...")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    schema_slug = models.CharField(max_length=63, blank=True, db_index=True)
+    # Who: links while they exist, and a name that outlives them.
+    actor_kind = models.CharField(max_length=12, choices=ActorKind.choices)
+    actor_name = models.CharField(max_length=200, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    request_id = models.CharField(max_length=128, blank=True, db_index=True)
+    method = models.CharField(max_length=10, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        target = f"{self.schema_slug}/{self.object_id}" if self.schema_slug else self.object_repr
+        return f"{self.actor_name or self.actor_kind} {self.action} {self.object_type} {target}"

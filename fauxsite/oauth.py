@@ -1,0 +1,110 @@
+"""
+The OAuth2 endpoints under /o/, and tokens issued by an admin.
+
+Only the endpoints clients need are routed: authorize (authorization code with
+PKCE), token, revoke_token and introspect. django-oauth-toolkit's self-service
+application pages are left out: applications are created in the admin.
+The endpoints that take a client secret are rate-limited per client IP, so a
+secret cannot be guessed at speed.
+
+Tokens are stored as SHA-256 checksums (the plaintext column stays empty), so
+an issued token is shown once and can never be shown again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.urls import path
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider import views as oauth_views
+from oauth2_provider.models import get_access_token_model, set_token_value
+from oauth2_provider.settings import oauth2_settings
+
+from fauxsite.ratelimits import count_oauth_request
+
+MAX_ISSUED_TOKEN_SECONDS = 366 * 24 * 3600
+
+
+# Tokens issued by an admin ----------------------------------------------------------
+
+
+class TokenRequestError(ValueError):
+    """A token cannot be issued as asked; the message says what to change."""
+
+
+def issue_token(application, scopes: list[str], expires_in: int | None = None, user=None):
+    """Creates an access token for ``application``; returns (token, plaintext)."""
+    from fauxsite.access import SchemaScopes
+
+    scopes = list(dict.fromkeys(scopes))
+    unknown = sorted(set(scopes) - set(SchemaScopes().get_all_scopes()))
+    if unknown:
+        raise TokenRequestError(f"Unknown scopes: {', '.join(unknown)}. Each schema has <slug>:read "
+                                "and <slug>:write; read, write and introspection cover all.")
+    if not scopes:
+        raise TokenRequestError("Give at least one scope.")
+    seconds = oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS if expires_in is None else expires_in
+    if not 1 <= seconds <= MAX_ISSUED_TOKEN_SECONDS:
+        raise TokenRequestError(f"The expiry must be 1 to {MAX_ISSUED_TOKEN_SECONDS} seconds.")
+    plaintext = secrets.token_urlsafe(32)
+    token = get_access_token_model()(
+        application=application,
+        user=user,
+        scope=" ".join(scopes),
+        expires=timezone.now() + timedelta(seconds=seconds),
+    )
+    set_token_value(token, plaintext)
+    token.save()
+    return token, plaintext
+
+
+# Endpoints ----------------------------------------------------------------------------
+
+
+class RateLimitedEndpoint:
+    """Answers 429 problem details once a client IP spends its OAuth endpoint budget."""
+
+    def dispatch(self, request, *args, **kwargs):
+        # Imported here: fauxsite.errors loads DRF's views, whose settings import
+        # fauxsite.parsers, which imports fauxsite.errors (a cycle at app loading).
+        from fauxsite.errors import problem
+
+        usage = count_oauth_request(request)
+        if usage is not None and usage.exceeded:
+            return problem(
+                429,
+                f"Too many requests to the OAuth endpoints; try again in {usage.reset} seconds.",
+                code="throttled",
+                headers={"Retry-After": str(usage.reset)},
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+# Each keeps django-oauth-toolkit's CSRF exemption, which a new dispatch would drop.
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(RateLimitedEndpoint, oauth_views.TokenView):
+    pass
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeTokenView(RateLimitedEndpoint, oauth_views.RevokeTokenView):
+    pass
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectTokenView(RateLimitedEndpoint, oauth_views.IntrospectTokenView):
+    pass
+
+
+app_name = "oauth2_provider"
+
+urlpatterns = [
+    path("authorize/", oauth_views.AuthorizationView.as_view(), name="authorize"),
+    path("token/", TokenView.as_view(), name="token"),
+    path("revoke_token/", RevokeTokenView.as_view(), name="revoke-token"),
+    path("introspect/", IntrospectTokenView.as_view(), name="introspect"),
+]

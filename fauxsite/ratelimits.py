@@ -1,0 +1,224 @@
+"""
+Rate limits: per schema for reads and writes, per client IP for the token endpoint.
+
+Counting is django-ratelimit's (``django_ratelimit.core.get_usage``, fixed
+windows in the default cache, atomic increments); answering is ours. Its
+decorator raises ``Ratelimited``, a ``PermissionDenied`` that DRF would turn
+into 403, so the API uses a DRF throttle instead: over the limit is 429 with
+``Retry-After``, and every counted response carries ``RateLimit-Limit``,
+``RateLimit-Remaining``, ``RateLimit-Reset`` and ``RateLimit-Policy``.
+
+A client is its OAuth application (client-credentials tokens have no user),
+else its user, else its IP address. Behind a proxy, ``X-Forwarded-For`` is
+believed only as far as ``FAUXSITE_TRUSTED_PROXIES`` says.
+
+A cache outage fails open: requests are served uncounted and each one logs a
+warning. The limits protect a mock API from runaway clients; refusing every
+call because Redis is down would turn a cache problem into an outage.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+RATE_PATTERN = re.compile(r"^([0-9]+)/([0-9]*)([smhd])$")
+UNLIMITED = "off"
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+# Rates -------------------------------------------------------------------------
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"600/m"`` -> (600, 60); ``"10/5m"`` -> (10, 300). Raises ValueError."""
+    match = RATE_PATTERN.match(rate.strip())
+    if match is None:
+        raise ValueError(f"{rate!r} is not a rate; write requests/period, such as 600/m or 10/5s.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _PERIOD_SECONDS[unit]
+
+
+def validate_rate(value: str) -> None:
+    """Model-field validator for a schema's rate limits (empty means the default)."""
+    if not value or value == UNLIMITED:
+        return
+    try:
+        parse_rate(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def schema_rate(schema, kind: str) -> str | None:
+    """The schema's read or write rate, the global default when unset; None for no limit."""
+    default = settings.FAUXSITE_READ_RATE_LIMIT if kind == "read" else settings.FAUXSITE_WRITE_RATE_LIMIT
+    rate = (getattr(schema, f"{kind}_rate_limit", "") or "").strip() or default
+    if rate == UNLIMITED:
+        return None
+    try:
+        parse_rate(rate)
+    except ValueError:
+        logger.warning("Schema %s has an invalid %s rate %r; using %s", schema.slug, kind, rate, default)
+        return None if default == UNLIMITED else default
+    return rate
+
+
+# Who is calling ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _trusted_proxies(configured: tuple[str, ...]) -> int | tuple:
+    """A proxy count ("1"), or the proxies' networks ("10.0.0.0/8, 192.168.1.7")."""
+    if len(configured) == 1 and configured[0].isdigit():
+        return int(configured[0])
+    return tuple(ipaddress.ip_network(item, strict=False) for item in configured)
+
+
+def client_ip(request) -> str:
+    """The caller's address; X-Forwarded-For only as far as the trusted proxies go."""
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"
+    trusted = _trusted_proxies(tuple(settings.FAUXSITE_TRUSTED_PROXIES))
+    forwarded = [
+        item.strip() for item in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if item.strip()
+    ]
+    if not trusted or not forwarded:
+        return _masked(remote)
+    if isinstance(trusted, int):
+        # Each trusted proxy appended the address it received from: the
+        # client is the entry the outermost trusted proxy wrote.
+        candidate = forwarded[-min(trusted, len(forwarded))]
+    elif _within(remote, trusted):
+        untrusted = [item for item in forwarded if not _within(item, trusted)]
+        candidate = untrusted[-1] if untrusted else forwarded[0]
+    else:
+        candidate = remote
+    return _masked(candidate if _is_ip(candidate) else remote)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: tuple) -> bool:
+    return _is_ip(address) and any(ipaddress.ip_address(address) in network for network in networks)
+
+
+def _masked(address: str) -> str:
+    # One IPv6 host usually owns a whole /64; counting single addresses
+    # would let it rotate through them.
+    if ":" in address and _is_ip(address):
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return address
+
+
+def client_key(request) -> str:
+    """``app:<id>``, ``user:<id>`` or ``ip:<address>``: what a limit is counted per."""
+    token = getattr(request, "auth", None)
+    application_id = getattr(token, "application_id", None)
+    if application_id is not None:
+        return f"app:{application_id}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+# Counting ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    limit: int
+    count: int
+    period: int
+    reset: int  # seconds until the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+
+def count_request(request, group: str, rate: str, key: str) -> Usage | None:
+    """Counts one request against ``rate``; None when the cache cannot count."""
+    try:
+        usage = get_usage(request, group=group, key=lambda _group, _request: key, rate=rate,
+                          method=ALL, increment=True)
+    except Exception as error:  # any cache backend failure, such as redis.ConnectionError
+        logger.warning("Rate limit not counted, the cache failed (%s: %s)", type(error).__name__, error)
+        return None
+    if usage is None:
+        logger.warning("Rate limit not counted for %s: the cache did not answer", group)
+        return None
+    _, period = parse_rate(rate)
+    return Usage(usage["limit"], usage["count"], period, max(1, usage["time_left"]))
+
+
+def remember_usage(request, usage: Usage) -> None:
+    # On the Django request, where RateLimitHeadersMiddleware finds it.
+    getattr(request, "_request", request).fauxsite_rate_limit = usage
+
+
+def rate_limit_headers(usage: Usage) -> dict[str, str]:
+    """Headers of draft-ietf-httpapi-ratelimit-headers (the separate-field form)."""
+    return {
+        "RateLimit-Limit": str(usage.limit),
+        "RateLimit-Remaining": str(usage.remaining),
+        "RateLimit-Reset": str(usage.reset),
+        "RateLimit-Policy": f"{usage.limit};w={usage.period}",
+    }
+
+
+class SchemaRateThrottle(BaseThrottle):
+    """The schema's read or write limit, per client; views without a resource are not limited."""
+
+    usage: Usage | None = None
+
+    def allow_request(self, request, view) -> bool:
+        from fauxsite.access import is_read
+
+        resource = getattr(view, "resource", None)
+        if resource is None:
+            return True
+        kind = "read" if is_read(request.method) else "write"
+        rate = schema_rate(resource.schema, kind)
+        if rate is None:
+            return True
+        group = f"fauxsite:{kind}:{resource.slug}"
+        self.usage = count_request(request, group, rate, client_key(request))
+        if self.usage is None:
+            return True
+        remember_usage(request, self.usage)
+        return not self.usage.exceeded
+
+    def wait(self) -> float | None:
+        return self.usage.reset if self.usage else None
+
+
+def count_oauth_request(request) -> Usage | None:
+    """Counts a call to /o/token/, /o/revoke_token/ or /o/introspect/ per client IP."""
+    rate = settings.FAUXSITE_TOKEN_RATE_LIMIT
+    if rate == UNLIMITED:
+        return None
+    usage = count_request(request, "fauxsite:oauth", rate, f"ip:{client_ip(request)}")
+    if usage is not None:
+        remember_usage(request, usage)
+    return usage
