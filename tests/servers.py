@@ -1,0 +1,282 @@
+"""
+Real fauxsite server processes for tests that cross process boundaries.
+
+``running_servers(count)`` gives each group of servers databases of its own:
+SQLite files in a temporary data folder, or, when the suite runs on
+PostgreSQL (``DATABASE_URL`` / ``FIXTURES_DATABASE_URL`` are set), a fresh
+pair of databases with unique names on the same servers, dropped afterwards.
+It migrates once, collects static files (``DEBUG`` is off, as in production,
+so the admin and the docs need the manifest), then starts ``count`` gunicorn
+processes with one sync worker each on free loopback ports and waits for
+``/healthz``. The servers are stopped (terminate, then kill) however the
+block ends. These databases belong to the servers, not to pytest-django:
+tests that use them talk HTTP and need no ``db`` fixture.
+
+``server_group_fixture(count, admin=Account(...))`` turns that into a pytest
+fixture with a superuser to log in as, and ``ServerGroup.manage(...)`` runs
+``manage.py`` against the same databases.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "fauxsite-test-servers-not-a-secret"
+ALLOWED_HOSTS = "127.0.0.1,localhost"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+MANAGE_TIMEOUT = 180.0
+# Variables of the calling process that must not leak into a server's settings.
+# Without REDIS_URL each process has its own cache, as the proof that workers
+# agree through the database alone needs, and no two groups share keys.
+DROPPED_VARIABLES = (
+    "DEBUG", "DATABASE_URL", "FIXTURES_DATABASE_URL", "STATIC_ROOT", "CSRF_TRUSTED_ORIGINS", "REDIS_URL",
+)
+
+
+class ServerFailed(Exception):
+    """A server or a management command did not do what it had to; the message has its output."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_available() -> bool:
+    # The servers run on this interpreter, so what it can import they can.
+    return importlib.util.find_spec("gunicorn") is not None
+
+
+# Databases ---------------------------------------------------------------------
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+@contextmanager
+def fresh_postgres_database(url: str, name: str) -> Iterator[str]:
+    """A new, empty database ``name`` on the server of ``url``; yields its URL and drops it afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    maintenance_url = _with_database(url, "postgres")
+    with psycopg.connect(maintenance_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(url, name)
+    finally:
+        with psycopg.connect(maintenance_url, autocommit=True) as connection:
+            # FORCE ends the sessions a killed server may have left behind.
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            connection.execute(drop)
+
+
+def _database_variables(stack: ExitStack) -> dict[str, str]:
+    """DATABASE_URL / FIXTURES_DATABASE_URL for fresh databases, mirroring the calling process."""
+    default_url = os.environ.get("DATABASE_URL", "")
+    fixtures_url = os.environ.get("FIXTURES_DATABASE_URL", "") or default_url
+    name = f"fauxsite_servers_{uuid.uuid4().hex[:10]}"
+    variables = {}
+    if default_url:
+        variables["DATABASE_URL"] = stack.enter_context(
+            fresh_postgres_database(default_url, f"{name}_default")
+        )
+    if fixtures_url:
+        variables["FIXTURES_DATABASE_URL"] = stack.enter_context(
+            fresh_postgres_database(fixtures_url, f"{name}_fixtures")
+        )
+    return variables
+
+
+def server_environment(data_dir: Path, database_variables: dict[str, str]) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key not in DROPPED_VARIABLES}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="fauxsite.settings",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS=ALLOWED_HOSTS,
+        FAUXSITE_DATA_DIR=str(data_dir),
+        STATIC_ROOT=str(data_dir / "static"),
+        PYTHONUNBUFFERED="1",
+        **database_variables,
+    )
+    return environment
+
+
+# One server --------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """One running server process: its base URL and its log."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self, last_lines: int = 60) -> str:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(lines[-last_lines:])
+
+    def wait_until_healthy(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerFailed(
+                    f"The server for {self.url} exited with {self.process.returncode}:\n{self.log()}"
+                )
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise ServerFailed(f"{self.url}/healthz did not answer 200 within {timeout:.0f} s:\n{self.log()}")
+
+
+def stop_servers(servers: list[Server]) -> None:
+    """Terminates all at once (gunicorn then shuts down gracefully), and kills what lingers."""
+    running = [server.process for server in servers if server.process.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+
+
+def _server_command(port: int) -> list[str]:
+    if gunicorn_available():
+        # The project's configuration, with one worker per server so that two
+        # servers really are two processes with separate memory.
+        return [sys.executable, "-m", "gunicorn", "--config", "fauxsite/gunicorn.conf.py",
+                "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "sync",
+                "fauxsite.wsgi:application"]
+    return [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+
+
+def start_server(environment: dict[str, str], log_dir: Path, number: int) -> Server:
+    port = free_port()
+    log_path = log_dir / f"server-{number}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            _server_command(port), cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    return Server(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+
+
+# A group of servers ------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    """An admin account made before the tests run."""
+
+    username: str
+    password: str
+
+
+@dataclass
+class ServerGroup:
+    """Servers that share one pair of databases, and ``manage.py`` against them."""
+
+    environment: dict[str, str]
+    data_dir: Path
+    servers: list[Server] = field(default_factory=list)
+    admin: Account | None = None
+
+    def manage(self, *arguments: str, extra_environment: dict[str, str] | None = None) -> str:
+        """Runs ``manage.py`` with the servers' settings and returns its output; raises ServerFailed."""
+        return self.finish(self.start_manage(*arguments, extra_environment=extra_environment))
+
+    def start_manage(self, *arguments: str,
+                     extra_environment: dict[str, str] | None = None) -> subprocess.Popen:
+        """Starts ``manage.py`` in the background; ``finish`` waits for it."""
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *arguments],
+            cwd=PROJECT_DIR, env={**self.environment, **(extra_environment or {})},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+
+    @staticmethod
+    def finish(command: subprocess.Popen, timeout: float = MANAGE_TIMEOUT) -> str:
+        try:
+            output, _ = command.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            command.kill()
+            output, _ = command.communicate()
+        if command.returncode != 0:
+            raise ServerFailed(f"{' '.join(command.args[1:])} exited with {command.returncode}:\n{output}")
+        return output
+
+    def start_creating_superuser(self, account: Account) -> subprocess.Popen:
+        return self.start_manage(
+            "createsuperuser", "--noinput", "--username", account.username,
+            "--email", f"{account.username}@example.com",
+            extra_environment={"DJANGO_SUPERUSER_PASSWORD": account.password},
+        )
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {server.url}\n{server.log()}" for server in self.servers)
+
+
+@contextmanager
+def running_servers(count: int, admin: Account | None = None) -> Iterator[ServerGroup]:
+    """``count`` servers on fresh shared databases, with ``admin`` if given; cleaned up on the way out."""
+    with ExitStack() as stack:
+        data_dir = Path(tempfile.mkdtemp(prefix="fauxsite-servers-"))
+        stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        group = ServerGroup(server_environment(data_dir, _database_variables(stack)), data_dir, admin=admin)
+        # Each command pays Django's start-up; overlapping them keeps the setup short.
+        background = [group.start_manage("collectstatic", "--noinput", "-v", "0")]
+        stack.callback(_kill_unfinished, background)
+        group.manage("migrate", "--noinput", "-v", "0")
+        if admin is not None:
+            background.append(group.start_creating_superuser(admin))
+        stack.callback(stop_servers, group.servers)
+        for number in range(count):
+            group.servers.append(start_server(group.environment, data_dir, number))
+        for command in background:
+            group.finish(command)
+        for server in group.servers:
+            server.wait_until_healthy()
+        yield group
+
+
+def _kill_unfinished(commands: list[subprocess.Popen]) -> None:
+    for command in commands:
+        if command.poll() is None:
+            command.kill()
+            command.wait()
+
+
+def server_group_fixture(count: int, admin: Account | None = None, scope: str = "module"):
+    """A pytest fixture of ``count`` servers, as ``servers = server_group_fixture(2)`` in a test module."""
+
+    @pytest.fixture(scope=scope)
+    def _servers() -> Iterator[ServerGroup]:
+        with running_servers(count, admin) as group:
+            yield group
+
+    return _servers
