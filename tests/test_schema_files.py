@@ -312,7 +312,7 @@ def test_it_imports_the_demo_file(tmp_path, api):
 
 
 def test_it_imports_the_documented_example(tmp_path, api):
-    docs = (DEMO_FILE.parent.parent / "docs" / "schema-files.md").read_text()
+    docs = (DEMO_FILE.parent.parent / "README.md").read_text()
     example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
 
     import_text(tmp_path, example)
