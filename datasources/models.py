@@ -2,22 +2,44 @@
 Data sources: real databases a schema can be switched onto.
 
 A data source is registered once (connection details, the password encrypted
-at rest) and referenced by the schemas that map onto its tables.
+at rest) and referenced by the schemas that map onto its tables. Every save
+bumps its ``revision``, so each worker opens a fresh pool under a new alias
+for new credentials, and bumps the catalog, so the schemas on it are rebuilt.
+Every change of a schema's source is recorded as a ``SourceSwitch``.
 """
 
-from django.db import models
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models import F
+
+from datasources import crypto, hosts
 
 
 class DataSource(models.Model):
     name = models.SlugField(max_length=63, unique=True)
-    host = models.CharField(max_length=255)
+    host = models.CharField(max_length=255, help_text="Host name or IP address; no socket paths or lists.")
     port = models.PositiveIntegerField(default=5432)
     database = models.CharField(max_length=63)
     user = models.CharField(max_length=63)
     password_encrypted = models.TextField(blank=True, editable=False)
-    sslmode = models.CharField(max_length=20, default="prefer")
-    options = models.CharField(max_length=500, blank=True)
-    read_only = models.BooleanField(default=False)
+    sslmode = models.CharField(
+        max_length=20,
+        default="prefer",
+        choices=[(mode, mode) for mode in hosts.SSL_MODES],
+        help_text="Use verify-full for a server reached over a network you do not control.",
+    )
+    options = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Extra server settings, such as '-c search_path=app,public'. "
+        "Allowed: " + ", ".join(sorted(hosts.ALLOWED_SERVER_SETTINGS)) + ".",
+    )
+    read_only = models.BooleanField(
+        default=False, help_text="Serve reads only: writes through the API are refused."
+    )
     # Bumped on every change, so workers open a new pool for new credentials.
     revision = models.PositiveIntegerField(default=1, editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -28,3 +50,82 @@ class DataSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def __repr__(self) -> str:
+        # Never the password, not even encrypted.
+        return f"<DataSource {self.name} {self.user}@{self.host}:{self.port}/{self.database}>"
+
+    def save(self, *args, **kwargs) -> None:
+        from schemas.models import CatalogRevision, Schema
+
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            if not self._state.adding:
+                self.revision = (
+                    DataSource.objects.filter(pk=self.pk).values_list("revision", flat=True).first()
+                    or self.revision
+                ) + 1
+            super().save(*args, **kwargs)
+            Schema.objects.filter(data_source=self).update(version=F("version") + 1)
+            CatalogRevision.bump()
+
+    def delete(self, *args, **kwargs):
+        from schemas.models import CatalogRevision
+
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            result = super().delete(*args, **kwargs)
+            CatalogRevision.bump()
+        return result
+
+    # The password --------------------------------------------------------------
+
+    def set_password(self, raw: str) -> None:
+        self.password_encrypted = crypto.encrypt(raw) if raw else ""
+
+    def get_password(self) -> str:
+        return crypto.decrypt(self.password_encrypted) if self.password_encrypted else ""
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+    def clean(self) -> None:
+        errors = hosts.field_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    # Connecting ----------------------------------------------------------------
+
+    def connection_parameters(self, **overrides) -> dict[str, str]:
+        """libpq parameters, checked for safety; see ``datasources.hosts``."""
+        return hosts.connection_parameters(self, self.get_password(), **overrides)
+
+    @property
+    def display_address(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.database}"
+
+
+class SourceSwitch(models.Model):
+    """One change of a schema's source, kept as an audit record."""
+
+    schema = models.ForeignKey(
+        "schemas.Schema", on_delete=models.CASCADE, related_name="source_switches"
+    )
+    data_source = models.ForeignKey(
+        DataSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="switches"
+    )
+    from_source = models.CharField(max_length=10)
+    to_source = models.CharField(max_length=10)
+    rows_copied = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who, when no user account did it (a management command run from a shell).
+    actor = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "source switches"
+
+    def __str__(self) -> str:
+        return f"{self.schema} {self.from_source} -> {self.to_source}"
