@@ -22,11 +22,13 @@ from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 REALM = "api"
+FIXTURES_SCOPE = "fixtures"
 
 GLOBAL_SCOPES = {
     "read": "Read every schema.",
     "write": "Create, change and delete rows of every schema.",
     "introspection": "Introspect tokens at /o/introspect/ (for resource servers).",
+    FIXTURES_SCOPE: "Read live schemas from their mock rows with X-Fauxsite-Source: fixtures (QA).",
 }
 
 
@@ -163,6 +165,14 @@ def is_staff_session(request) -> bool:
         and user.is_active
         and user.is_staff
     )
+
+
+def may_choose_fixtures(request) -> bool:
+    """Staff and tokens with the fixtures scope may read a live schema's mock rows."""
+    token = token_of(request)
+    if token is None:
+        return is_staff_session(request)
+    return token.allow_scopes([FIXTURES_SCOPE])
 
 
 class SchemaAccess(BasePermission):

@@ -120,6 +120,8 @@ def translate_exception(exc: Exception) -> Exception:
         return Conflict("The change conflicts with existing data (a unique value or a reference).")
     if isinstance(exc, OperationalError):
         return _operational(exc)
+    if isinstance(exc, DatabaseError) and _cause_is(exc, "ReadOnlySqlTransaction"):
+        return exceptions.MethodNotAllowed("", detail="This resource is read-only; use GET.")
     if isinstance(exc, DatabaseError):
         logger.exception("Database error while serving the API")
         return ServiceUnavailable()
@@ -127,11 +129,15 @@ def translate_exception(exc: Exception) -> Exception:
 
 
 def _operational(exc: OperationalError) -> exceptions.APIException:
-    cause = exc.__cause__
-    if cause is not None and type(cause).__name__ == "QueryCanceled":
+    if _cause_is(exc, "QueryCanceled"):
         return GatewayTimeout()
     logger.warning("Database unavailable: %s", exc)
     return ServiceUnavailable()
+
+
+def _cause_is(exc: Exception, name: str) -> bool:
+    # psycopg's error classes, named rather than imported: SQLite has none.
+    return exc.__cause__ is not None and type(exc.__cause__).__name__ == name
 
 
 def api_bad_request(request, exception=None):

@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from schemas import field_types, fixture_tables
 from schemas.admin_actions import reset_rows, seed_rows
@@ -29,7 +31,7 @@ class FieldForm(forms.ModelForm):
         fields = [
             "name", "type", "position", "description", "required", "nullable", "unique",
             "read_only", "default", "min_length", "max_length", "pattern", "min_value",
-            "max_value", "max_digits", "decimal_places", "choices", "to", "faker",
+            "max_value", "max_digits", "decimal_places", "choices", "to", "faker", "db_column",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -57,17 +59,33 @@ class FieldInline(admin.StackedInline):
             "to",
         ]}),
         ("Mock data", {"fields": ["faker"]}),
+        ("Live mapping", {"fields": ["db_column"], "classes": ["collapse"]}),
     ]
 
 
 @admin.register(Schema)
 class SchemaAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "field_count", "version", "updated"]
+    list_display = ["slug", "name", "field_count", "source", "access", "version", "updated"]
+    list_filter = ["source", "access", "data_source"]
     search_fields = ["slug", "name", "description"]
-    readonly_fields = ["version", "created", "updated", "api_link"]
+    readonly_fields = ["version", "created", "updated", "api_link", "source", "go_live"]
     fieldsets = [
         (None, {"fields": ["slug", "name", "description", "locale", "api_link"]}),
         ("Access", {"fields": ["access", ("read_rate_limit", "write_rate_limit")]}),
+        (
+            "Where rows live",
+            {
+                "fields": [
+                    ("source", "go_live"),
+                    "data_source",
+                    ("table_schema", "table_name", "pk_column"),
+                ],
+                "description": (
+                    "The source changes only through readiness checks: use the links. "
+                    "Editing fields never changes a live table; provision shows the SQL first."
+                ),
+            },
+        ),
         ("Revision", {"fields": [("version", "created", "updated")], "classes": ["collapse"]}),
     ]
     inlines = [FieldInline]
@@ -79,11 +97,20 @@ class SchemaAdmin(admin.ModelAdmin):
 
     @admin.display(description="API")
     def api_link(self, schema):
-        from django.utils.html import format_html
-
         if schema.pk is None:
             return "-"
         return format_html('<a href="{0}">{0}</a>', schema.api_path)
+
+    @admin.display(description="switch")
+    def go_live(self, schema):
+        if schema.pk is None or schema.data_source_id is None:
+            return "Choose a data source and save to check readiness."
+        links = [
+            (reverse("admin:datasources_datasource_readiness", args=[schema.pk]), "readiness"),
+            (reverse("admin:datasources_datasource_provision", args=[schema.pk]), "provision"),
+            (reverse("admin:datasources_datasource_switch", args=[schema.pk]), "switch source"),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     def changeform_view(self, request, *args, **kwargs):
         # Django's tables and the fixtures table change together or not at all.

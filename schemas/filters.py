@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django_filters.fields import BaseCSVField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -121,9 +122,23 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
         # The primary key last keeps pages stable when values repeat.
         return [*terms, "id"] if "id" not in {t.lstrip("-") for t in terms} else terms
 
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        # SQLite sorts nulls first and PostgreSQL last: saying where they go
+        # keeps pages identical whichever database serves the schema.
+        return queryset.order_by(*(_ordering_expression(term) for term in ordering))
+
     def get_valid_fields(self, queryset, view, context=None):
         return [(name, name) for name in view.ordering_fields]
 
 
 class ResourceSearchFilter(drf_filters.SearchFilter):
     search_description = "Case-insensitive text search across the resource's text fields."
+
+
+def _ordering_expression(term: str):
+    if term.startswith("-"):
+        return F(term[1:]).desc(nulls_last=True)
+    return F(term).asc(nulls_first=True)

@@ -34,10 +34,22 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail"],
 }
 
+SOURCE_PARAMETER = OpenApiParameter(
+    "X-Fauxsite-Source",
+    str,
+    location=OpenApiParameter.HEADER,
+    enum=["fixtures", "live"],
+    description=(
+        "fixtures serves a live schema from its mock rows (staff, or a token with the fixtures "
+        "scope); live, the default, serves it from where it lives."
+    ),
+)
+
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a body value, filter, ordering, field selection or page.",
     "404": "No such resource, row or page.",
     "409": "Conflicts with existing data: a unique value, or rows referencing this one.",
+    "405": "The resource is read-only: its data source accepts no writes.",
     "413": "The request body is over the size limit.",
     "503": "The database is unavailable; retry after the Retry-After header.",
     "504": "The database did not answer in time.",
@@ -48,8 +60,8 @@ def _errors_for(method: str, is_list: bool) -> list[str]:
     if method == "GET":
         return ["400", "404", "503", "504"]
     if method == "DELETE":
-        return ["404", "409", "503", "504"]
-    codes = ["400", "409", "413", "503", "504"]
+        return ["404", "405", "409", "503", "504"]
+    codes = ["400", "405", "409", "413", "503", "504"]
     return codes if method == "POST" and is_list else ["400", "404", *codes[1:]]
 
 
@@ -78,17 +90,20 @@ class ResourceAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         resource = self._resource()
-        if resource is None or self.method != "GET":
+        if resource is None:
             return super().get_override_parameters()
+        parameters = [SOURCE_PARAMETER]
+        if self.method != "GET":
+            return parameters
         names = ["id", *(field.name for field in resource.fields)]
-        parameters = [
+        parameters.append(
             OpenApiParameter(
                 "fields",
                 {"type": "array", "items": {"type": "string", "enum": names}},
                 description="Serve only these fields, comma-separated.",
                 explode=False,
             )
-        ]
+        )
         if resource.reference_fields:
             parameters.append(
                 OpenApiParameter(

@@ -119,6 +119,8 @@ class Key:
     default: Any = None
     required: bool = False
     from_model: Callable[[Any], Any] = lambda value: value
+    # The model attribute, when it is not named like the key.
+    attribute: str = ""
 
     def check(self, value: Any) -> Any:
         """The file's value as the model takes it, or ``Invalid``."""
@@ -135,10 +137,10 @@ class Key:
 
     def read(self, instance) -> Any:
         """The value as a file would say it."""
-        return self.from_model(getattr(instance, self.name))
+        return self.from_model(getattr(instance, self.attribute or self.name))
 
     def write(self, instance, value: Any, targets: dict[str, Schema]) -> None:
-        setattr(instance, self.name, value)
+        setattr(instance, self.attribute or self.name, value)
 
 
 class SchemaReferenceKey(Key):
@@ -152,11 +154,67 @@ class SchemaReferenceKey(Key):
         setattr(instance, self.name, None if value is None else targets[value])
 
 
+class RateLimitKey(Key):
+    """``rate_limit: {read: 600/m, write: 60/m}``, kept in two model fields."""
+
+    def read(self, instance) -> dict | None:
+        limits = {"read": instance.read_rate_limit, "write": instance.write_rate_limit}
+        return {kind: rate for kind, rate in limits.items() if rate} or None
+
+    def write(self, instance, value: dict | None, targets: dict[str, Schema]) -> None:
+        instance.read_rate_limit = (value or {}).get("read", "")
+        instance.write_rate_limit = (value or {}).get("write", "")
+
+
+def _rate_limits(value: Any) -> dict:
+    if not isinstance(value, dict) or not set(value) <= {"read", "write"}:
+        raise Invalid("Must be a mapping with read and/or write, such as {read: 600/m}.")
+    return {kind: _text(rate) for kind, rate in value.items()}
+
+
+class DataSourceKey(Key):
+    """A data source named by its name; connection details never travel in files."""
+
+    def read(self, instance) -> str | None:
+        return instance.data_source.name if instance.data_source_id else None
+
+    def write(self, instance, value: str | None, targets: dict[str, Schema]) -> None:
+        from datasources.models import DataSource
+
+        instance.data_source = None if value is None else DataSource.objects.get(name=value)
+
+
+def _data_source_name(value: Any) -> str:
+    from datasources.models import DataSource
+
+    name = _text(value)
+    if not DataSource.objects.filter(name=name).exists():
+        raise Invalid(f"There is no data source {name!r}; add it first (manage.py add_datasource).")
+    return name
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in allowed:
+            raise Invalid(f"Must be one of {', '.join(allowed)}.")
+        return value
+
+    return parse
+
+
 SCHEMA_KEYS = (
     Key("slug", _text, required=True),
     Key("name", _text, required=True),
     Key("description", _text, ""),
     Key("locale", _text, "en_US"),
+    Key("access", _choice("public", "token"), "public"),
+    RateLimitKey("rate_limit", _rate_limits),
+    # Where rows live when the schema is switched live. The switch itself
+    # stays explicit (manage.py switch_source), so `source` is not a key.
+    DataSourceKey("data_source", _data_source_name),
+    Key("table", _text, "", attribute="table_name"),
+    Key("table_schema", _text, ""),
+    Key("pk_column", _text, "id"),
 )
 FIELD_KEYS = (
     Key("name", _text, required=True),
@@ -177,6 +235,7 @@ FIELD_KEYS = (
     Key("choices", _json),
     SchemaReferenceKey("to", _text),
     Key("faker", _text, ""),
+    Key("db_column", _text, ""),
 )
 # Keys a schema entry may have besides its own values.
 SCHEMA_NESTED_KEYS = ("fields",)

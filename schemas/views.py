@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from datasources.access import refuse_writes_to_read_only
+from fauxsite.access import FIXTURES_SCOPE, may_choose_fixtures
 from schemas.catalog import Resource, current_catalog
 from schemas.filters import ResourceSearchFilter, StrictOrderingFilter
+from schemas.models import Source
 from schemas.pagination import ResourcePagination
 from schemas.signals import resource_written
 
+SOURCE_HEADER = "X-Fauxsite-Source"
 CONTROL_PARAMETERS = frozenset(
     {"page", "page_size", "ordering", "search", "fields", "expand", "format"}
 )
@@ -33,12 +37,29 @@ class ResourceViewSet(viewsets.ModelViewSet):
         # Bound first: authentication, permissions and throttles read it.
         self.bind(current_catalog().get(self.kwargs["slug"]))
         super().initial(request, *args, **kwargs)
+        self._choose_source(request)
+        refuse_writes_to_read_only(self, request)
         self._check_query_parameters()
 
     def bind(self, resource: Resource | None) -> None:
         if resource is None:
             raise NotFound(f"There is no resource called {self.kwargs['slug']!r}.")
         self.resource = resource
+
+    def _choose_source(self, request) -> None:
+        """Serve a live schema from its fixtures when QA asks with the header."""
+        wanted = request.headers.get(SOURCE_HEADER)
+        if wanted is None:
+            return
+        if wanted not in Source.values:
+            raise ValidationError({SOURCE_HEADER: ["Use fixtures (or live, the default)."]})
+        if wanted == Source.LIVE or not self.resource.is_live:
+            return
+        if not may_choose_fixtures(request):
+            raise PermissionDenied(
+                f"Only staff and tokens with the '{FIXTURES_SCOPE}' scope may use {SOURCE_HEADER}."
+            )
+        self.resource = self.resource.fixtures_twin()
 
     # DRF hooks ---------------------------------------------------------------
 

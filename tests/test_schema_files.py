@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -227,7 +228,8 @@ schemas:
       - {name: on_sale, type: boolean, default: [1]}
 """
     assert problems_of(tmp_path, text) == [
-        "schemas[0]: Unknown key 'colour'; the keys are slug, name, description, locale, fields.",
+        "schemas[0]: Unknown key 'colour'; the keys are slug, name, description, locale, access, "
+        "rate_limit, data_source, table, table_schema, pk_column, fields.",
         "schemas[0].slug: Use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter.",
         "schemas[0].locale: Faker has no locale 'xx_XX'; try en_US.",
         "schemas[0].fields[0].name: 'id' is reserved; choose another name.",
@@ -366,3 +368,46 @@ def test_it_refuses_to_export_an_unknown_schema(tmp_path):
 
     with pytest.raises(CommandError, match="There is no schema 'nothing'"):
         export("books", "nothing")
+
+
+LIVE_MAPPED = """\
+schemas:
+  - slug: clients
+    name: Clients
+    access: token
+    rate_limit: {read: 600/m, write: 60/m}
+    data_source: crm
+    table: customer_master
+    table_schema: crm
+    pk_column: customer_id
+    fields:
+      - {name: name, type: string, max_length: 80, db_column: full_name}
+"""
+
+
+def test_it_carries_access_limits_and_the_live_mapping(tmp_path):
+    from datasources.models import DataSource
+
+    DataSource.objects.create(name="crm", host="127.0.0.1", database="crm", user="crm")
+
+    import_text(tmp_path, LIVE_MAPPED)
+
+    clients = Schema.objects.get(slug="clients")
+    assert (clients.access, clients.read_rate_limit, clients.write_rate_limit) == ("token", "600/m", "60/m")
+    mapping = (clients.data_source.name, clients.table_schema, clients.table_name)
+    assert mapping == ("crm", "crm", "customer_master")
+    assert clients.pk_column == "customer_id"
+    assert clients.fields.get().db_column == "full_name"
+    assert clients.source == "fixtures"  # switching stays an explicit step
+    assert yaml.safe_load(export("clients")) == yaml.safe_load(LIVE_MAPPED)
+    assert "password" not in export("clients")
+
+
+def test_it_refuses_an_unknown_data_source_and_a_bad_rate(tmp_path):
+    text = LIVE_MAPPED.replace("write: 60/m", "write: fast")
+
+    problems = problems_of(tmp_path, text)
+
+    assert any(p.startswith("schemas[0].data_source: There is no data source 'crm'") for p in problems)
+    assert any("write_rate_limit" in p for p in problems), problems
+    assert not Schema.objects.filter(slug="clients").exists()
