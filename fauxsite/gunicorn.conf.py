@@ -2,12 +2,16 @@
 gunicorn settings for fauxsite, read from the environment.
 
 ``gunicorn --config fauxsite/gunicorn.conf.py`` serves ``fauxsite.wsgi`` on
-127.0.0.1:8000 with two sync workers. Sync workers beat threaded ones on two
-cores for this workload; add workers (``WEB_CONCURRENCY``), not threads.
+127.0.0.1:8000 with two sync workers. Behind a buffering proxy (nginx and the
+like), sync workers beat threaded ones on two cores for this workload: add
+workers (``WEB_CONCURRENCY``), not threads. Facing browsers directly, as
+``make run`` does, a sync worker can sit on a browser's idle preconnected
+socket until it times out, so ``make run`` asks for threads
+(``GUNICORN_THREADS`` above 1 makes gunicorn use threaded workers).
 
-BIND (host:port, wins over PORT), PORT, WEB_CONCURRENCY, GUNICORN_TIMEOUT,
-GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS and
-LOG_LEVEL change the defaults.
+BIND (host:port, wins over PORT), PORT, WEB_CONCURRENCY, GUNICORN_THREADS,
+GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE,
+GUNICORN_MAX_REQUESTS and LOG_LEVEL change the defaults.
 """
 
 import os
@@ -23,8 +27,8 @@ def _int(name: str, default: int) -> int:
 wsgi_app = "fauxsite.wsgi:application"
 # Loopback unless told otherwise: exposing the server is a deliberate choice.
 bind = [os.environ.get("BIND") or f"127.0.0.1:{_int('PORT', 8000)}"]
-worker_class = "sync"
 workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 2)
