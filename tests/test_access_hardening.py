@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.conftest import ALL_DATABASES
@@ -13,11 +12,6 @@ pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
 LEAKS = ("Traceback", "SELECT ", "INSERT ", "SECRET_KEY", "DATABASES", "File \"", "django.db")
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counts_fast_hashing(settings):
-    cache.clear()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

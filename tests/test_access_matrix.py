@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework.test import APIClient
@@ -24,12 +23,6 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # DELETE last: it removes the row the other calls use.
 METHOD_ORDER = {method: position for position, method in enumerate(("get", "post", "put", "patch", "delete"))}
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counts_fast_hashing(settings):
-    cache.clear()
-    # Client secrets are checked with the password hasher: the slow one costs a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

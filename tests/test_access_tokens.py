@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_application_model
@@ -33,12 +32,6 @@ pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 AccessToken = get_access_token_model()
 Application = get_application_model()
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counts_fast_hashing(settings):
-    cache.clear()
-    # Client secrets are checked with the password hasher: the slow one costs a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
@@ -20,11 +19,6 @@ pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 AccessToken = get_access_token_model()
 Application = get_application_model()
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counts_fast_hashing(settings):
-    cache.clear()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def entries(**filters):

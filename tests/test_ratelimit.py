@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
@@ -13,11 +12,6 @@ from tests.oauth_helpers import bearer, fetch_token, make_application, request_t
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
-
-@pytest.fixture(autouse=True)
-def _fresh_counts_fast_hashing(settings):
-    cache.clear()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
