@@ -61,10 +61,12 @@ def anonymous_allowed(schema, method: str) -> bool:
 
 
 def schema_scopes() -> dict[str, str]:
-    from schemas.models import Schema
+    # From the catalog each worker already holds, not a query per token check.
+    from schemas.catalog import current_catalog
 
     scopes = {}
-    for slug, name in Schema.objects.order_by("slug").values_list("slug", "name"):
+    for resource in current_catalog():
+        slug, name = resource.slug, resource.schema.name
         scopes[read_scope(slug)] = f"Read {name} ({slug})."
         scopes[write_scope(slug)] = f"Create, change and delete {name} ({slug})."
     return scopes

@@ -56,6 +56,18 @@ class Resource:
         return build_filterset(self)
 
     @cached_property
+    def ordering_fields(self) -> list[str]:
+        return ["id", *(f.name for f in self.fields if f.type != "json")]
+
+    @cached_property
+    def search_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.field_type.searchable]
+
+    @cached_property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(["id", *(f.name for f in self.fields)])
+
+    @cached_property
     def reference_fields(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields if f.type == "reference"}
 

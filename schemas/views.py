@@ -8,14 +8,13 @@ own hooks (``get_queryset``, ``get_serializer_class``...).
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from datasources.access import refuse_writes_to_read_only
 from fauxsite.access import FIXTURES_SCOPE, may_choose_fixtures
 from schemas.catalog import Resource, current_catalog
-from schemas.filters import ResourceSearchFilter, StrictOrderingFilter
+from schemas.filters import NamedFiltersBackend, ResourceSearchFilter, StrictOrderingFilter
 from schemas.models import Source
 from schemas.pagination import ResourcePagination
 from schemas.signals import resource_written
@@ -28,7 +27,7 @@ CONTROL_PARAMETERS = frozenset(
 
 class ResourceViewSet(viewsets.ModelViewSet):
     pagination_class = ResourcePagination
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter, ResourceSearchFilter]
+    filter_backends = [NamedFiltersBackend, StrictOrderingFilter, ResourceSearchFilter]
     lookup_value_regex = r"[0-9]+"
     # Set per request (or per documented schema) by ``bind``.
     resource: Resource
@@ -118,11 +117,11 @@ class ResourceViewSet(viewsets.ModelViewSet):
 
     @property
     def ordering_fields(self) -> list[str]:
-        return ["id", *(field.name for field in self.resource.fields if field.type != "json")]
+        return self.resource.ordering_fields
 
     @property
     def search_fields(self) -> list[str]:
-        return [field.name for field in self.resource.fields if field.field_type.searchable]
+        return self.resource.search_fields
 
     ordering = ["id"]
 
@@ -134,8 +133,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
         if not raw:
             return None
         names = {name.strip() for name in raw.split(",") if name.strip()}
-        known = {"id", *(field.name for field in self.resource.fields)}
-        unknown = sorted(names - known)
+        unknown = sorted(names - self.resource.field_names)
         if unknown:
             raise ValidationError({"fields": [f"Unknown fields: {', '.join(unknown)}."]})
         return frozenset(names)
@@ -154,8 +152,12 @@ class ResourceViewSet(viewsets.ModelViewSet):
         return tuple(dict.fromkeys(names))
 
     def _check_query_parameters(self) -> None:
-        allowed = CONTROL_PARAMETERS | set(self.filterset_class.base_filters)
-        unknown = sorted(set(self.request.query_params) - allowed)
+        filters = self.filterset_class.base_filters
+        unknown = sorted(
+            name
+            for name in self.request.query_params
+            if name not in CONTROL_PARAMETERS and name not in filters
+        )
         if unknown:
             raise ValidationError(
                 {name: ["Unknown query parameter; see the OpenAPI document."] for name in unknown}
