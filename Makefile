@@ -17,7 +17,7 @@ BIND ?= 127.0.0.1:$(PORT)
 GUNICORN_THREADS ?= 4
 export BIND GUNICORN_THREADS
 
-.PHONY: run test lint venv venv-dev
+.PHONY: run test lint bench venv venv-dev
 
 run: venv
 	$(PY) manage.py migrate --noinput -v 0
@@ -30,6 +30,10 @@ test: venv-dev
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .
+
+# Dynamic endpoints against a hand-written DRF viewset, and seeding; see bench/README.md.
+bench: venv-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 venv: $(VENV)/.installed-runtime
 venv-dev: $(VENV)/.installed-dev

@@ -1,0 +1,141 @@
+"""Turns the benchmark's measurements into lines for the console and Markdown tables."""
+
+from __future__ import annotations
+
+GOAL = 0.9
+
+
+def http_line(summary: dict) -> str:
+    dynamic, static = summary["dynamic"], summary["static"]
+    failures = dynamic["failures"] + static["failures"]
+    warning = f"  ({failures} failed requests!)" if failures else ""
+    return (
+        f"{summary['label']:<36} dynamic {dynamic['median_rps']:8.1f}/s  "
+        f"static {static['median_rps']:8.1f}/s  ratio {summary['ratio']:.2f}{warning}"
+    )
+
+
+def seeding_line(result: dict) -> str:
+    if "skipped" in result:
+        return f"seeding {result['mode']:<17} skipped: {result['skipped']}"
+    return (
+        f"seeding {result['mode']:<17} {result['rows_per_second']:10,.0f} rows/s  "
+        f"peak RSS {result['peak_rss_mb']:.0f} MB"
+    )
+
+
+def markdown(results: dict) -> str:
+    sections = [_header(results), _http_table(results["http"])]
+    if results.get("profile"):
+        sections += [_wall_table(results["profile"]), _query_table(results["profile"])]
+        sections += [_bucket_table(results["profile"], scenario) for scenario in ("list20", "create")]
+    if results.get("seeding"):
+        sections.append(_seeding_table(results["seeding"]))
+    return "\n\n".join(sections) + "\n"
+
+
+def _header(results: dict) -> str:
+    machine, options = results["machine"], results["options"]
+    load = results.get("load_average", {})
+    busy = max(load.values(), default=0) > (machine["cores"] or 1) / 2
+    warning = (
+        f"\n\n**The machine was busy** (1-minute load average {load['before']:.1f} before, "
+        f"{load['after']:.1f} after): absolute numbers are low, compare the ratios."
+        if busy
+        else ""
+    )
+    return (
+        f"Run {results['started']} on {machine['cpu']} ({machine['cores']} cores), "
+        f"Python {machine['python']}, Django {machine['django']}, DRF {machine['drf']}; "
+        f"engine **{results['engine']}**, {results['prepared']['dynamic books']:,} books; "
+        f"gunicorn {options['workers']} sync workers; load by {options['loadgen']} with "
+        f"{options['connections']} connections, {options['rounds']} alternating rounds of "
+        f"{options['seconds']:g} s per endpoint and scenario (median shown)."
+    ) + warning
+
+
+def _http_table(http: list[dict]) -> str:
+    lines = [
+        "| Scenario | dynamic req/s | static req/s | dynamic / static | p50 ms dyn / static | failed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for summary in http:
+        dynamic, static = summary["dynamic"], summary["static"]
+        mark = "" if summary["ratio"] >= GOAL else " (below 0.9)"
+        lines.append(
+            f"| {summary['label']} | {dynamic['median_rps']:.0f} | {static['median_rps']:.0f} | "
+            f"**{summary['ratio']:.2f}**{mark} | "
+            f"{_ms(dynamic['median_p50_ms'])} / {_ms(static['median_p50_ms'])} | "
+            f"{dynamic['failures'] + static['failures']} |"
+        )
+    return "\n".join(lines)
+
+
+def _wall_table(profile: dict) -> str:
+    lines = [
+        "In-process (WSGI handler, no network, no profiler), median ms per request:",
+        "",
+        "| Scenario | dynamic ms | static ms | dynamic / static time |",
+        "|---|---:|---:|---:|",
+    ]
+    for scenario, measured in profile["scenarios"].items():
+        wall = measured["wall_ms"]
+        lines.append(
+            f"| {scenario} | {wall['dynamic']:.2f} | {wall['static']:.2f} | "
+            f"{wall['dynamic'] / wall['static']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def _query_table(profile: dict) -> str:
+    lines = ["SQL queries per request (default + fixtures database):", "", "| Scenario | dynamic | static |"]
+    lines.append("|---|---:|---:|")
+    for scenario, measured in profile["scenarios"].items():
+        counts = {
+            side: " + ".join(str(len(queries[alias])) for alias in ("default", "fixtures"))
+            for side, queries in measured["queries"].items()
+        }
+        lines.append(f"| {scenario} | {counts['dynamic']} | {counts['static']} |")
+    return "\n".join(lines)
+
+
+def _bucket_table(profile: dict, scenario: str) -> str:
+    buckets = profile["scenarios"][scenario]["buckets"]
+    whole = {side: values["whole request (WSGI handler)"] or 1.0 for side, values in buckets.items()}
+    lines = [
+        f"Where the time goes, {scenario} (cProfile, inclusive ms per request; stages nest):",
+        "",
+        "| Stage | dynamic ms | % | static ms | % | dynamic - static ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label in buckets["dynamic"]:
+        dynamic, static = buckets["dynamic"][label], buckets["static"][label]
+        if not dynamic and not static:
+            continue
+        lines.append(
+            f"| {label} | {dynamic:.3f} | {100 * dynamic / whole['dynamic']:.0f} | {static:.3f} | "
+            f"{100 * static / whole['static']:.0f} | {dynamic - static:+.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def _seeding_table(seeding: list[dict]) -> str:
+    lines = [
+        "| Seeding step | rows | rows/s | seconds | peak RSS MB (before) | tracemalloc peak MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in seeding:
+        if "skipped" in result:
+            lines.append(f"| {result['mode']} | {result['rows']:,} | skipped: {result['skipped']} | | | |")
+            continue
+        traced = result.get("tracemalloc_peak_mb")
+        lines.append(
+            f"| {result['mode']} | {result['rows']:,} | {result['rows_per_second']:,.0f} | "
+            f"{result['seconds']:.1f} | {result['peak_rss_mb']:.0f} ({result['rss_before_mb']:.0f}) | "
+            f"{'' if traced is None else f'{traced:.1f}'} |"
+        )
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
