@@ -27,12 +27,11 @@ from django.conf import settings
 from django.db import connections, models, transaction
 
 from schemas.builder import build_models
-from schemas.factories import (
+from schemas.factories import Table, build_factory
+from schemas.mock_values import (
     GenerationContext,
     ReferenceSource,
     SeedError,
-    Table,
-    build_factory,
     reference_source,
     seeded_faker,
     value_source,
