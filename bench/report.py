@@ -139,3 +139,101 @@ def _seeding_table(seeding: list[dict]) -> str:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+# fixtures versus live (bench/live.py) ----------------------------------------------
+
+COPY_WAYS = {
+    "switch": "`switch_source` copy (`copy_fixture_rows`)",
+    "orm-copy": "ORM reads + psycopg `COPY ... FROM STDIN`, 10,000 rows per COPY (proposed)",
+    "plain-copy": "plain `COPY ... TO STDOUT` piped into `COPY ... FROM STDIN` (limit)",
+}
+
+
+def live_http_line(summary: dict) -> str:
+    fixtures, live = summary["fixtures"], summary["live"]
+    failures = fixtures["failures"] + live["failures"]
+    warning = f"  ({failures} failed requests!)" if failures else ""
+    return (
+        f"{summary['label']:<36} fixtures {fixtures['median_rps']:8.1f}/s  "
+        f"live {live['median_rps']:8.1f}/s  ratio {summary['ratio']:.2f}{warning}"
+    )
+
+
+def copy_line(copy: dict) -> str:
+    rates = {way: copy["rows"] / seconds for way, seconds in copy["median_seconds"].items()}
+    return "copy " + "  ".join(f"{way} {rate:,.0f} rows/s" for way, rate in rates.items())
+
+
+def live_markdown(results: dict) -> str:
+    machine, options = results["machine"], results["options"]
+    sections = [
+        f"Run {results['started']} on {machine['cpu']} ({machine['cores']} cores), "
+        f"Python {machine['python']}, Django {machine['django']}, DRF {machine['drf']}; "
+        f"gunicorn {options['workers']} sync workers; load by {options['loadgen']} with "
+        f"{options['connections']} connections, {options['rounds']} alternating rounds of "
+        f"{options['seconds']:g} s per source and scenario (median shown)."
+    ]
+    for setup in results["setups"]:
+        sections += [_live_setup_header(setup), _live_http_table(setup["http"])]
+        if setup.get("copy"):
+            sections += [_copy_table(setup["copy"]), _copy_profile_table(setup["copy"])]
+    return "\n\n".join(sections) + "\n"
+
+
+def _live_setup_header(setup: dict) -> str:
+    prepared, load = setup["prepared"], setup["load_average"]
+    rate = prepared["rows_copied"] / prepared["switch_seconds"]
+    return (
+        f"### Fixtures on {setup['fixtures_engine']}, live table on PostgreSQL\n\n"
+        f"Switched with {prepared['rows_copied']:,} rows copied in {prepared['switch_seconds']:.2f} s "
+        f"({rate:,.0f} rows/s, readiness check {prepared['readiness_seconds'] * 1000:.0f} ms of it). "
+        f"1-minute load average {load['before']:.1f} before, {load['after']:.1f} after."
+    )
+
+
+def _live_http_table(http: list[dict]) -> str:
+    lines = [
+        "| Scenario | fixtures req/s | live req/s | live / fixtures | p50 ms fixtures / live | failed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for summary in http:
+        fixtures, live = summary["fixtures"], summary["live"]
+        lines.append(
+            f"| {summary['label']} | {fixtures['median_rps']:.0f} | {live['median_rps']:.0f} | "
+            f"**{summary['ratio']:.2f}** | "
+            f"{_ms(fixtures['median_p50_ms'])} / {_ms(live['median_p50_ms'])} | "
+            f"{fixtures['failures'] + live['failures']} |"
+        )
+    return "\n".join(lines)
+
+
+def _copy_table(copy: dict) -> str:
+    rows, medians = copy["rows"], copy["median_seconds"]
+    limit = rows / medians["plain-copy"]
+    lines = [
+        f"Copying {rows:,} fixture rows into an empty live table (median of {len(copy['rounds']['switch'])} "
+        f"rounds, order rotated; the switch itself, readiness check and record included: "
+        f"{copy['switch']['switch_seconds']:.1f} s):",
+        "",
+        "| Copy | rows/s | seconds | share of the limit |",
+        "|---|---:|---:|---:|",
+    ]
+    for way, label in COPY_WAYS.items():
+        rate = rows / medians[way]
+        lines.append(f"| {label} | {rate:,.0f} | {medians[way]:.2f} | {rate / limit:.2f} |")
+    return "\n".join(lines)
+
+
+def _copy_profile_table(copy: dict) -> str:
+    buckets = copy["profile"]["buckets"]
+    whole = next(iter(buckets.values())) or 1.0
+    lines = [
+        "Where `copy_fixture_rows` spends its time (cProfile, inclusive seconds; stages nest):",
+        "",
+        "| Stage | seconds | % |",
+        "|---|---:|---:|",
+    ]
+    for label, seconds in buckets.items():
+        lines.append(f"| {label} | {seconds:.2f} | {100 * seconds / whole:.0f} |")
+    return "\n".join(lines)
