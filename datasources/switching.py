@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from datasources.aliases import alias_for
 from datasources.models import SourceSwitch
@@ -26,7 +27,8 @@ from schemas.models import Schema, Source
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-BATCH_SIZE = 1000
+# Rows per COPY statement and per conflict check.
+BATCH_SIZE = 10_000
 CONFLICT_SAMPLE = 5
 
 
@@ -99,15 +101,17 @@ def copy_fixture_rows(schema: Schema) -> int:
     alias = alias_for(source)
     fixtures = build_models([(schema, fields)])[schema.pk]
     live = build_models([(schema, fields)], storage=lambda s: live_storage(s, alias))[schema.pk]
-    columns = ["id", *(fixtures._meta.get_field(field.name).attname for field in fields)]
-    unique = [live._meta.get_field(field.name).attname for field in fields if field.unique]
+    attnames = ["id", *(fixtures._meta.get_field(field.name).attname for field in fields)]
     copied = 0
     try:
         with transaction.atomic(using=alias):
-            rows = fixtures.objects.order_by("pk").values(*columns).iterator(chunk_size=BATCH_SIZE)
+            # An empty table cannot conflict; its constraints still guard the copy.
+            check_conflicts = live.objects.using(alias).exists()
+            rows = fixtures.objects.order_by("pk").values_list(*attnames).iterator(chunk_size=BATCH_SIZE)
             for batch in _batches(rows):
-                _refuse_conflicts(live, alias, batch, unique)
-                live.objects.using(alias).bulk_create([live(**row) for row in batch])
+                if check_conflicts:
+                    _refuse_conflicts(live, alias, attnames, batch, fields)
+                _copy_batch(alias, schema, live, fields, batch)
                 copied += len(batch)
             if copied:
                 _advance_sequence(alias, schema)
@@ -116,6 +120,34 @@ def copy_fixture_rows(schema: Schema) -> int:
             f"Nothing was copied: a fixture row does not fit the live table ({error.__cause__ or error})."
         ) from None
     return copied
+
+
+def _copy_batch(alias: str, schema: Schema, live, fields, batch: list[tuple]) -> None:
+    """Write one batch with COPY: several times faster than INSERTs through the ORM.
+
+    One COPY per batch, not per table, so the live statement timeout bounds
+    each statement rather than the whole copy.
+    """
+    columns = [live._meta.pk.column, *(live._meta.get_field(field.name).column for field in fields)]
+    query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        qualified_table(schema), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    json_positions = [index for index, field in enumerate(fields, start=1) if field.type == "json"]
+    connection = connections[alias]
+    # Django translates driver errors for execute() and fetch*(), not for COPY.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(query) as copy:
+        for row in batch:
+            if json_positions:
+                row = _with_json(row, json_positions)
+            copy.write_row(row)
+
+
+def _with_json(row: tuple, positions: list[int]) -> list:
+    row = list(row)
+    for index in positions:
+        if row[index] is not None:
+            row[index] = Jsonb(row[index])
+    return row
 
 
 def _batches(rows):
@@ -129,16 +161,20 @@ def _batches(rows):
         yield batch
 
 
-def _refuse_conflicts(live: type[models.Model], alias: str, batch: list[dict], unique: list[str]) -> None:
-    taken = list(live.objects.using(alias).filter(pk__in=[row["id"] for row in batch])
-                 .values_list("pk", flat=True)[:CONFLICT_SAMPLE])
+def _refuse_conflicts(live, alias: str, attnames: list[str], batch: list[tuple], fields) -> None:
+    ids = [row[0] for row in batch]
+    taken = list(live.objects.using(alias).filter(pk__in=ids).values_list("pk", flat=True)[:CONFLICT_SAMPLE])
     if taken:
         raise SwitchRefused(
             f"Nothing was copied: the live table already has rows with ids {_sample(taken)}. "
             "Switch without copying, or empty the live table first."
         )
-    for attname in unique:
-        values = [row[attname] for row in batch if row[attname] is not None]
+    for field in fields:
+        if not field.unique:
+            continue
+        attname = live._meta.get_field(field.name).attname
+        position = attnames.index(attname)
+        values = [row[position] for row in batch if row[position] is not None]
         clashes = list(live.objects.using(alias).filter(**{f"{attname}__in": values})
                        .values_list(attname, flat=True)[:CONFLICT_SAMPLE])
         if clashes:

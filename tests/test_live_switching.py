@@ -181,3 +181,41 @@ def test_the_commands_check_provision_and_switch(live_library, live_db, capsys):
 
     assert "now serves from live (0 rows copied)" in capsys.readouterr().out
     assert SourceSwitch.objects.get(schema=books).actor.startswith("manage.py")
+
+
+def test_it_copies_every_type_of_value_exactly(live_library, live_db, api):
+    from schemas.models import Field
+
+    authors, _books = live_library
+    Field.objects.create(schema=authors, name="profile", type="json", required=False, position=3)
+    Field.objects.create(schema=authors, name="rating", type="decimal", required=False, position=4)
+    Field.objects.create(schema=authors, name="born", type="date", required=False, position=5)
+    Field.objects.create(schema=authors, name="seen", type="datetime", required=False, position=6)
+    Field.objects.create(schema=authors, name="token", type="uuid", required=False, position=7)
+    body = {
+        "name": "Ann", "email": "ann@x.example", "profile": {"tags": ["a", 1], "nested": {"ok": True}},
+        "rating": "4.50", "born": "1970-01-02", "seen": "2024-05-01T12:30:00Z",
+        "token": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    }
+    before = api.post("/api/v1/authors/", body, format="json").json()
+    api.post("/api/v1/authors/", {"name": "Bob", "email": "bob@x.example"}, format="json")
+    provision(Schema.objects.get(pk=authors.pk))
+
+    record = switch_source(Schema.objects.get(pk=authors.pk), Source.LIVE, copy_rows=True)
+
+    assert record.rows_copied == 2
+    assert api.get(f"/api/v1/authors/{before['id']}/").json() == before
+
+
+def test_it_refuses_rows_the_live_table_rejects_and_copies_none(live_library, live_db, api):
+    authors, _books = live_library
+    for name in ("Al", "A much longer name"):
+        api.post("/api/v1/authors/", {"name": name, "email": f"{len(name)}@x.example"}, format="json")
+    provision(authors)
+    live_db.execute(f'ALTER TABLE "{authors.table_name}" ADD CONSTRAINT short CHECK (length(name) < 10)')
+
+    with pytest.raises(SwitchRefused, match="does not fit the live table"):
+        switch_source(authors, Source.LIVE, copy_rows=True)
+
+    assert live_db.execute(f'SELECT count(*) FROM "{authors.table_name}"') == [(0,)]
+    assert Schema.objects.get(pk=authors.pk).source == Source.FIXTURES
