@@ -32,7 +32,7 @@ from collections.abc import Callable
 import django
 
 SLUG = "bookcopy"
-# Rows per COPY statement in the proposed copy: one statement per chunk stays
+# Rows per COPY statement in the reference copy: one statement per chunk stays
 # far inside the live statement timeout (10 s by default) at any table size.
 COPY_CHUNK = 10_000
 # (label, functions): inclusive seconds of the outermost match; stages nest.
@@ -180,7 +180,7 @@ class _Copy:
     def orm_read_copy_write(self) -> int:
         """What copy_fixture_rows could do: the same reads, written with COPY.
 
-        As the change proposed in bench/README.md would: one emptiness check
+        As copy_fixture_rows does, written here as a check on it: one emptiness check
         instead of a conflict query per batch, one COPY per ``COPY_CHUNK``
         rows (each well inside the live statement timeout), database errors
         wrapped as Django's, the id sequence moved on at the end.
@@ -203,7 +203,7 @@ class _Copy:
             exists = sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table)
             cursor.execute(exists.as_string(cursor.connection))
             if cursor.fetchone()[0]:
-                raise SystemExit("The proposed copy keeps the per-batch checks for a table with rows.")
+                raise SystemExit("The reference copy keeps the per-batch checks for a table with rows.")
             for chunk in _batches(rows, COPY_CHUNK):
                 with cursor.copy(statement) as copy:
                     for row in chunk:

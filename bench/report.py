@@ -145,7 +145,7 @@ def _ms(value: float | None) -> str:
 
 COPY_WAYS = {
     "switch": "`switch_source` copy (`copy_fixture_rows`)",
-    "orm-copy": "ORM reads + psycopg `COPY ... FROM STDIN`, 10,000 rows per COPY (proposed)",
+    "orm-copy": "ORM reads + psycopg `COPY ... FROM STDIN`, written by the benchmark (a check)",
     "plain-copy": "plain `COPY ... TO STDOUT` piped into `COPY ... FROM STDIN` (limit)",
 }
 
