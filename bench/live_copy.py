@@ -178,7 +178,7 @@ class _Copy:
         return copy_fixture_rows(Schema.objects.select_related("data_source").get(pk=self.schema.pk))
 
     def orm_read_copy_write(self) -> int:
-        """What copy_fixture_rows could do: the same reads, written with COPY.
+        """The same reads written with COPY by hand, a reference for copy_fixture_rows.
 
         As copy_fixture_rows does, written here as a check on it: one emptiness check
         instead of a conflict query per batch, one COPY per ``COPY_CHUNK``
