@@ -264,39 +264,38 @@ def _shorten(text: str, max_length: int, min_length: int) -> str:
     return cut if len(cut.rstrip()) < min_length else cut.rstrip()
 
 
-class EmailValues(StringValues):
+class CheckedTextValues(StringValues):
+    """Provider text that must also pass the field's format check (email, URL)."""
+
+    fallback_format = ""
+
     def candidate(self) -> str:
         for _ in range(10):
             value = self._text()
             if self.is_valid(value):
                 return value
         return self._fallback(self.random.randrange(10**6))
+
+    def _fallback(self, n: int) -> str | None:
+        candidate = self.fallback_format.format(n=n)
+        return candidate if self.is_valid(candidate) else None
+
+
+class EmailValues(CheckedTextValues):
+    fallback_format = "user{n}@example.com"
 
     def variant(self, value: str, n: int) -> str | None:
         local, _, domain = value.rpartition("@")
         candidate = f"{local}{n}@{domain}"
         return candidate if self.is_valid(candidate) else self._fallback(n)
 
-    def _fallback(self, n: int) -> str | None:
-        candidate = f"user{n}@example.com"
-        return candidate if self.is_valid(candidate) else None
 
-
-class URLValues(StringValues):
-    def candidate(self) -> str:
-        for _ in range(10):
-            value = self._text()
-            if self.is_valid(value):
-                return value
-        return self._fallback(self.random.randrange(10**6))
+class URLValues(CheckedTextValues):
+    fallback_format = "https://example.com/{n}"
 
     def variant(self, value: str, n: int) -> str | None:
         candidate = f"{value.rstrip('/')}/{n}"
         return candidate if self.is_valid(candidate) else self._fallback(n)
-
-    def _fallback(self, n: int) -> str | None:
-        candidate = f"https://example.com/{n}"
-        return candidate if self.is_valid(candidate) else None
 
 
 class StepValues(Values):
