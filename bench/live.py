@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 # what every import here and in the child processes expects.
 sys.path[0] = str(REPO)
 
-from bench import live_load, load, report, run  # noqa: E402
+from bench import load, report, run  # noqa: E402
 
 PATH = "/api/v1/books/"
 SIDES = ("fixtures", "live")
@@ -173,10 +173,10 @@ def _headers(side: str, token: str, *, post: bool = False) -> dict[str, str]:
 # HTTP measurement ----------------------------------------------------------------
 
 
-def _scenarios(rows: int, token: str) -> list[tuple[str, str, dict[str, live_load.Scenario]]]:
+def _scenarios(rows: int, token: str) -> list[tuple[str, str, dict[str, load.Scenario]]]:
     def pair(key, label, method, query="", **extra):
         return key, label, {
-            side: live_load.Scenario(
+            side: load.Scenario(
                 key, method, PATH + query, headers=_headers(side, token, post=method == "POST"), **extra
             )
             for side in SIDES
@@ -198,12 +198,12 @@ def _measure_http(base_url: str, generator: str, options, token: str) -> list[di
     for key, label, scenarios in _scenarios(options.rows, token):
         for scenario in scenarios.values():
             # Warm-up: every worker builds its catalog and opens its pools.
-            live_load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
+            load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
         runs = {side: [] for side in SIDES}
         for round_number in range(options.rounds):
             order = list(SIDES) if round_number % 2 == 0 else list(reversed(SIDES))
             for side in order:
-                result = live_load.run(
+                result = load.run(
                     generator, base_url, scenarios[side], seconds=options.seconds,
                     connections=options.connections,
                 )

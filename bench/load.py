@@ -17,31 +17,25 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# Random ids keep retrieve from hitting one cached page; the same seed gives
-# both endpoints the same sequence.
-RETRIEVE_LUA = """
-local prefix, max_id
+# One script for every scenario: the method, the path (or the prefix random
+# ids are appended to), the body and the headers come in as arguments. The
+# fixed seed gives both sources the same sequence of ids.
+HEADERS_LUA = """
+local method, path, max_id, body
+local headers = {}
 function init(args)
-  prefix = args[1]
-  max_id = tonumber(args[2])
-  math.randomseed(tonumber(args[3]))
+  method, path, max_id, body = args[1], args[2], tonumber(args[3]), args[4]
+  for i = 5, #args, 2 do headers[args[i]] = args[i + 1] end
+  math.randomseed(7)
 end
 function request()
-  return wrk.format("GET", prefix .. math.random(1, max_id) .. "/")
-end
-"""
-
-CREATE_LUA = """
-local body, headers
-function init(args)
-  body = args[1]
-  headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[2]}
-end
-function request()
-  return wrk.format("POST", nil, headers, body)
+  local target = path
+  if max_id > 0 then target = path .. math.random(1, max_id) .. "/" end
+  if method == "POST" then return wrk.format("POST", target, headers, body) end
+  return wrk.format("GET", target, headers)
 end
 """
 
@@ -50,12 +44,12 @@ end
 class Scenario:
     name: str
     method: str
-    # For GET: path and query; for retrieve: the prefix ids are appended to.
+    # For GET: path and query; for retrieve: the prefix random ids are appended to.
     path: str
     body: str = ""
     max_id: int = 0
-    # A bearer token, sent with writes.
-    token: str = ""
+    # Sent with every request: a bearer token, a content type, a source.
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,27 +80,17 @@ def run(generator: str, base_url: str, scenario: Scenario, *, seconds: float, co
 
 def _run_wrk(base_url: str, scenario: Scenario, *, seconds: float, connections: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="fauxsite-wrk-") as scratch:
+        script = Path(scratch) / "headers.lua"
+        script.write_text(HEADERS_LUA)
+        arguments = [scenario.method, scenario.path, str(scenario.max_id), scenario.body]
+        for name, value in scenario.headers.items():
+            arguments += [name, value]
         command = [
             "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+            "-s", str(script), base_url + "/", "--", *arguments,
         ]
-        args: list[str] = []
-        if scenario.method == "POST":
-            command += ["-s", _script(scratch, "create.lua", CREATE_LUA)]
-            args = [scenario.body, scenario.token]
-        elif scenario.max_id:
-            command += ["-s", _script(scratch, "retrieve.lua", RETRIEVE_LUA)]
-            args = [scenario.path, str(scenario.max_id), "7"]
-        command.append(base_url + (scenario.path if not scenario.max_id else "/"))
-        if args:
-            command += ["--", *args]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return _parse_wrk(output)
-
-
-def _script(directory: str, name: str, text: str) -> str:
-    path = Path(directory) / name
-    path.write_text(text)
-    return str(path)
 
 
 def _parse_wrk(output: str) -> Result:
@@ -155,9 +139,6 @@ def _run_python(base_url: str, scenario: Scenario, *, seconds: float, connection
 def _client(host: str, port: int, scenario: Scenario, seconds: float, index: int):
     rng = random.Random(7 + index)
     connection = http.client.HTTPConnection(host, port, timeout=30)
-    headers = {}
-    if scenario.method == "POST":
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {scenario.token}"}
     ok = failed = 0
     latencies = []
     deadline = time.perf_counter() + seconds
@@ -165,7 +146,7 @@ def _client(host: str, port: int, scenario: Scenario, seconds: float, index: int
         path = f"{scenario.path}{rng.randint(1, scenario.max_id)}/" if scenario.max_id else scenario.path
         started = time.perf_counter()
         # http.client reopens the connection when the server closed it.
-        connection.request(scenario.method, path, body=scenario.body or None, headers=headers)
+        connection.request(scenario.method, path, body=scenario.body or None, headers=scenario.headers)
         response = connection.getresponse()
         response.read()
         latencies.append((time.perf_counter() - started) * 1000)

@@ -253,6 +253,10 @@ def _get(url: str) -> dict:
 # HTTP measurement ----------------------------------------------------------------
 
 
+def _write_headers(token: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+
 def _scenarios(rows: int, token: str) -> list[tuple[str, str, load.Scenario, load.Scenario]]:
     def pair(key, label, method, query="", **extra):
         return (
@@ -269,7 +273,7 @@ def _scenarios(rows: int, token: str) -> list[tuple[str, str, load.Scenario, loa
         pair("list100", "list, 100 rows", "GET", "?page_size=100"),
         pair("filtered", "list, 20 rows, filtered + ordered", "GET", FILTERED_QUERY),
         pair("retrieve", "retrieve one row", "GET", max_id=rows),
-        pair("create", "create one row", "POST", body=CREATE_BODY, token=token),
+        pair("create", "create one row", "POST", body=CREATE_BODY, headers=_write_headers(token)),
     ]
 
 
