@@ -24,6 +24,15 @@ BATCH_SIZE = 1000
 BOOK_COLUMNS = ["id", "title", "price", "genre", "published", "in_stock", "author"]
 
 
+def prepare_databases() -> None:
+    """Migrate Django's tables and the baseline's (in the fixtures database), then the schemas."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="fixtures", verbosity=0)
+    create_schemas()
+
+
 def create_schemas() -> None:
     """The dynamic twins of ``staticapp.Author`` and ``staticapp.Book``."""
     authors = Schema.objects.create(slug="authors", name="Authors")

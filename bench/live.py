@@ -23,12 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -196,39 +194,11 @@ def _scenarios(rows: int, token: str) -> list[tuple[str, str, dict[str, load.Sce
 def _measure_http(base_url: str, generator: str, options, token: str) -> list[dict]:
     measured = []
     for key, label, scenarios in _scenarios(options.rows, token):
-        for scenario in scenarios.values():
-            # Warm-up: every worker builds its catalog and opens its pools.
-            load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
-        runs = {side: [] for side in SIDES}
-        for round_number in range(options.rounds):
-            order = list(SIDES) if round_number % 2 == 0 else list(reversed(SIDES))
-            for side in order:
-                result = load.run(
-                    generator, base_url, scenarios[side], seconds=options.seconds,
-                    connections=options.connections,
-                )
-                runs[side].append(asdict(result))
-        measured.append(_summarise(key, label, runs))
+        # Live first, so the ratio is live / fixtures.
+        sides = {"live": scenarios["live"], "fixtures": scenarios["fixtures"]}
+        measured.append(run.measure_alternating(key, label, sides, generator, base_url, options))
         print(report.live_http_line(measured[-1]), flush=True)
     return measured
-
-
-def _summarise(key: str, label: str, runs: dict) -> dict:
-    summary = {"scenario": key, "label": label, "runs": runs}
-    for side, results in runs.items():
-        summary[side] = {
-            "median_rps": statistics.median(r["requests_per_second"] for r in results),
-            "min_rps": min(r["requests_per_second"] for r in results),
-            "max_rps": max(r["requests_per_second"] for r in results),
-            "median_p50_ms": run._median_of(results, "latency_p50_ms"),
-            "median_p99_ms": run._median_of(results, "latency_p99_ms"),
-            "failures": sum(r["failures"] for r in results),
-        }
-    summary["ratio"] = summary["live"]["median_rps"] / summary["fixtures"]["median_rps"]
-    return summary
-
-
-# Copy measurement ------------------------------------------------------------------
 
 
 def _measure_copy(environment: dict, options, live_url: str) -> dict:

@@ -32,18 +32,11 @@ def main() -> None:
     options = parser.parse_args()
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connections
 
     from bench import books
     from schemas.seeding import seed
 
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="fixtures", verbosity=0)
-    # Migrating leaves SQLite's foreign-key checks on for the connection,
-    # which the fixtures schema editor refuses inside a transaction.
-    connections.close_all()
-    books.create_schemas()
+    books.prepare_databases()
     seed("authors", options.authors, seed=1)
     seed("books", options.books, seed=1)
     source = register_source(options.live_url)

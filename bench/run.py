@@ -280,20 +280,26 @@ def _scenarios(rows: int, token: str) -> list[tuple[str, str, load.Scenario, loa
 def _measure_http(base_url: str, generator: str, options, token: str) -> list[dict]:
     measured = []
     for key, label, dynamic, static in _scenarios(options.rows, token):
-        for scenario in (dynamic, static):
-            # Warm-up: every worker builds its catalog and fills its caches.
-            load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
-        runs = {"dynamic": [], "static": []}
-        for round_number in range(options.rounds):
-            order = [("dynamic", dynamic), ("static", static)]
-            for side, scenario in order if round_number % 2 == 0 else reversed(order):
-                result = load.run(
-                    generator, base_url, scenario, seconds=options.seconds, connections=options.connections
-                )
-                runs[side].append(asdict(result))
-        measured.append(_summarise(key, label, runs))
+        sides = {"dynamic": dynamic, "static": static}
+        measured.append(measure_alternating(key, label, sides, generator, base_url, options))
         print(report.http_line(measured[-1]), flush=True)
     return measured
+
+
+def measure_alternating(key: str, label: str, sides: dict, generator: str, base_url: str, options) -> dict:
+    """Warm each side up, then measure them in alternating rounds; the ratio is first / second."""
+    for scenario in sides.values():
+        # Warm-up: every worker builds its catalog, fills its caches, opens its pools.
+        load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
+    runs = {side: [] for side in sides}
+    order = list(sides)
+    for round_number in range(options.rounds):
+        for side in order if round_number % 2 == 0 else reversed(order):
+            result = load.run(
+                generator, base_url, sides[side], seconds=options.seconds, connections=options.connections
+            )
+            runs[side].append(asdict(result))
+    return _summarise(key, label, runs)
 
 
 def _summarise(key: str, label: str, runs: dict) -> dict:
@@ -307,7 +313,8 @@ def _summarise(key: str, label: str, runs: dict) -> dict:
             "median_p99_ms": _median_of(results, "latency_p99_ms"),
             "failures": sum(r["failures"] for r in results),
         }
-    summary["ratio"] = summary["dynamic"]["median_rps"] / summary["static"]["median_rps"]
+    first, second = runs
+    summary["ratio"] = summary[first]["median_rps"] / summary[second]["median_rps"]
     return summary
 
 
