@@ -126,7 +126,7 @@ FIXTURES_ALIAS = "fixtures"
 CONN_MAX_AGE = envint("CONN_MAX_AGE", 600)
 
 
-def _sqlite(path: Path, test_name: str) -> dict:
+def _sqlite(path: Path | str, test_name: str) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
@@ -147,6 +147,10 @@ def _database(url_variable: str, sqlite_file: str, test_name: str) -> dict:
     if not url:
         return _sqlite(DATA_DIR / sqlite_file, test_name)
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+    if config["ENGINE"].endswith("sqlite3"):
+        # A URL only moves the file: WAL, IMMEDIATE and the timeout matter as
+        # much there, and a PostgreSQL-style test name would be no file name.
+        return _sqlite(config["NAME"], test_name)
     suffix = os.environ.get("FAUXSITE_TEST_DB_SUFFIX", "")
     config["TEST"] = {"NAME": f"test_{config['NAME']}_{test_name}{suffix}"}
     return config
