@@ -254,6 +254,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Redoc's default fonts come from Google Fonts; the docs load nothing from
+    # outside (templates/drf_spectacular/redoc.html), so use the system's.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+                "code": {"fontFamily": "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace"},
+            },
+        },
+    },
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     # Enums stay inline: two schemas may both have a "status" enum with
     # different choices, and shared enum components would collide.
