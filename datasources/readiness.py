@@ -4,21 +4,43 @@ Readiness: does a live table honour a schema's contract?
 ``readiness_report(schema)`` introspects the mapped table through a direct
 connection to the data source (``pg_catalog``) and compares it with the
 schema's fields: table and columns present, types compatible, nullability,
-lengths and precision, primary key, uniqueness, privileges, and enum values
-in the data that the contract does not allow. A blocking problem means the
-API would fail or break its contract on that table; a warning means it works
-but something deserves a look. Nothing is changed on the source.
+lengths and precision, primary key, uniqueness and privileges.
+
+Then it reads the data: every row must be servable under the contract
+(docs/semantics.md), or the API would answer 500 or serve a value its own
+OpenAPI document forbids. Each field gets one query that counts, per rule,
+the rows that break it (nulls, lengths, ranges, digits, dates, choices,
+duplicates, dangling references), and for a rule that is broken a second one
+that fetches up to five example ids. What PostgreSQL cannot decide the way
+the API does (Python regular expressions, email and URL syntax, JSON as
+Python reads it) is tested in Python, over a server-side cursor in batches.
+Every statement runs under the connection's statement timeout; a check that
+times out is reported as not done, and blocks, since nothing vouches for
+those rows.
+
+A blocking problem means the API would fail or break its contract on that
+table; a warning means it works but something deserves a look. Nothing is
+changed on the source.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import psycopg
+from django.core import validators
+from django.core.exceptions import ValidationError
 from psycopg import sql
 
 from datasources.connect import SourceUnavailable, open_connection
+from schemas import field_types
 from schemas.builder import live_column
 from schemas.models import Field, Source
 
@@ -54,7 +76,14 @@ WEAK_TYPES: dict[tuple[str, str], str] = {
     ("time", "timetz"): "time with time zone; the offset is not part of the API's value",
     ("json", "json"): "json instead of jsonb; consider jsonb",
 }
-ENUM_SAMPLE = 5
+# Example ids (and values) a data problem shows.
+EXAMPLES = 5
+# Rows a Python-side check holds in memory at once.
+SCAN_BATCH = 2000
+# docs/semantics.md, "json": nesting and the integers every JSON parser reads exactly.
+JSON_MAX_DEPTH = 32
+JSON_MAX_INTEGER = 2**53 - 1
+REFUSED_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass
@@ -153,6 +182,7 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
     unique_columns, primary_key = _unique_columns(connection, oid)
     writable = not schema.data_source.read_only
     _check_primary_key(report, schema, columns, primary_key, kind, writable)
+    rows = _rows(connection, schema, columns)
     for api_field in fields:
         column = columns.get(live_column(api_field))
         if column is None:
@@ -162,7 +192,8 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
             )
             report.missing_columns.append(api_field)
             continue
-        _check_field(connection, report, schema, api_field, column, unique_columns, writable)
+        if _check_field(connection, report, schema, api_field, column, unique_columns, writable) and rows:
+            _check_rows(rows, report, schema, api_field, column, unique_columns)
     _check_unmapped(report, schema, fields, columns, writable)
     _check_privileges(connection, report, writable)
 
@@ -244,24 +275,26 @@ def _check_primary_key(report, schema, columns, primary_key, kind, writable) -> 
         )
 
 
-def _check_field(connection, report, schema, api_field, column, unique_columns, writable) -> None:
+def _check_field(connection, report, schema, api_field, column, unique_columns, writable) -> bool:
+    """The column against the field; False when its type rules out reading the data as the field."""
     name = api_field.name
     where = f"{name} (column {column.name!r}, {column.display_type})"
     if not _type_accepted(api_field, column):
         accepted = ", ".join(ACCEPTED_TYPES[api_field.type])
         report.block(f"{where}: a {api_field.type} field needs one of {accepted}.", name)
-        return
+        return False
     weak = WEAK_TYPES.get((api_field.type, column.type_name))
     if weak:
         report.warn(f"{where}: {weak}.", name)
     writes = writable and not api_field.read_only
-    _check_nullability(connection, report, schema, api_field, column, where, writes)
+    _check_nullability(report, api_field, column, where, writes)
     _check_size(report, api_field, column, where, writes)
     _check_uniqueness(report, api_field, column, unique_columns, where)
     if api_field.type == "enum":
-        _check_enum(connection, report, schema, api_field, column, where, writes)
+        _check_enum(connection, report, api_field, column, where, writes)
     if api_field.type == "reference":
         _check_reference(report, schema, api_field, where)
+    return True
 
 
 def _type_accepted(api_field: Field, column: Column) -> bool:
@@ -270,20 +303,15 @@ def _type_accepted(api_field: Field, column: Column) -> bool:
     return column.type_name in ACCEPTED_TYPES[api_field.type]
 
 
-def _check_nullability(connection, report, schema, api_field, column, where, writes) -> None:
+def _check_nullability(report, api_field, column, where, writes) -> None:
     if column.not_null and api_field.allows_null and writes and not column.has_default:
         report.block(f"{where}: the API may write null, but the column is NOT NULL.", api_field.name)
     if not column.not_null and not api_field.allows_null:
-        condition = sql.SQL("{} IS NULL").format(sql.Identifier(column.name))
-        query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(qualified_table(schema), condition)
-        rows = _data_query(connection, report, query, (), f"{where}: nulls")
-        held = f"; {rows[0][0]} rows hold null" if rows and rows[0][0] else ""
-        report.warn(f"{where}: the API promises a value, but the column accepts null{held}.", api_field.name)
+        # Rows that hold null already are found by the data checks.
+        report.warn(f"{where}: the API promises a value, but the column accepts null.", api_field.name)
 
 
 def _check_size(report, api_field, column, where, writes) -> None:
-    from schemas import field_types
-
     if api_field.type in ("string", "email", "url", "text", "enum") and column.max_length is not None:
         model_field = field_types.get_type(api_field.type).build_model_field(api_field)
         api_length = model_field.max_length
@@ -305,6 +333,12 @@ def _check_size(report, api_field, column, where, writes) -> None:
                 f"the column {column.precision - column.scale}."
             )
             (report.block if writes else report.warn)(message, api_field.name)
+        if column.precision - column.scale > digits - places:
+            report.warn(
+                f"{where}: the column holds {column.precision - column.scale} integer digits, the API "
+                f"serves {digits - places}; the data checks block on rows that do not fit.",
+                api_field.name,
+            )
         if places != column.scale:
             report.warn(
                 f"{where}: the API uses {places} decimal places, the column {column.scale}.", api_field.name
@@ -324,37 +358,33 @@ def _check_uniqueness(report, api_field, column, unique_columns, where) -> None:
         )
 
 
-def _check_enum(connection, report, schema, api_field, column, where, writes) -> None:
-    choices = list(api_field.choices or [])
-    if column.type_kind == "e":
-        labels = [row[0] for row in connection.execute(
-            "SELECT enumlabel FROM pg_enum WHERE enumtypid = %s ORDER BY enumsortorder", (column.type_oid,)
-        )]
-        missing = [choice for choice in choices if choice not in labels]
-        if missing and writes:
-            report.block(f"{where}: the database enum lacks {', '.join(missing)}.", api_field.name)
-    identifier = sql.Identifier(column.name)
-    query = sql.SQL(
-        "SELECT DISTINCT {col}::text FROM {table} WHERE {col} IS NOT NULL "
-        "AND NOT ({col}::text = ANY(%s)) LIMIT {limit}"
-    ).format(col=identifier, table=qualified_table(schema), limit=sql.Literal(ENUM_SAMPLE))
-    outside = _data_query(connection, report, query, (choices,), f"{where}: values outside the choices")
-    if outside:
-        values = ", ".join(repr(row[0]) for row in outside)
-        report.block(f"{where}: the table holds values the choices do not allow: {values}.", api_field.name)
+def _check_enum(connection, report, api_field, column, where, writes) -> None:
+    if column.type_kind != "e" or not writes:
+        return
+    labels = [row[0] for row in connection.execute(
+        "SELECT enumlabel FROM pg_enum WHERE enumtypid = %s ORDER BY enumsortorder", (column.type_oid,)
+    )]
+    missing = [choice for choice in api_field.choices or [] if choice not in labels]
+    if missing:
+        report.block(f"{where}: the database enum lacks {', '.join(missing)}.", api_field.name)
 
 
 def _check_reference(report, schema, api_field, where) -> None:
     target = api_field.to
-    if target is None:
+    if target is None or _reference_target_checkable(schema, target):
         return
-    same_source = target.source == Source.LIVE and target.data_source_id == schema.data_source_id
-    if not same_source:
-        report.warn(
-            f"{where}: references {target.slug}, which is not live on the same data source; "
-            "ids must match the rows it serves.",
-            api_field.name,
-        )
+    report.warn(
+        f"{where}: references {target.slug}, which is not live on the same data source; "
+        "ids must match the rows it serves, and were not checked.",
+        api_field.name,
+    )
+
+
+def _reference_target_checkable(schema, target) -> bool:
+    """True when the rows the target serves are a table next to this one."""
+    if target.pk == schema.pk:
+        return True
+    return target.source == Source.LIVE and target.data_source_id == schema.data_source_id
 
 
 def _check_unmapped(report, schema, fields, columns, writable) -> None:
@@ -384,10 +414,407 @@ def _quoted(connection, schema) -> str:
     return qualified_table(schema).as_string(connection)
 
 
-def _data_query(connection, report, query: sql.Composable, params, what: str) -> list[tuple]:
-    """Run a query over the table's rows; a failure (a timeout on a big table) is a warning."""
+
+
+# Data checks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The live table as the data checks read it: aliased ``r``, examples named by ``pk``."""
+
+    connection: psycopg.Connection
+    table: sql.Composable
+    pk: sql.Composable
+    sql_ascii: bool
+    timeout: str
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule on a field's values, as the SQL condition that finds the rows breaking it."""
+
+    what: str
+    condition: sql.Composable
+    show_values: bool = False
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """A rule PostgreSQL cannot decide the way the API does, tested in Python."""
+
+    what: str
+    breaks: Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class ValueScan:
+    expression: sql.Composable
+    # Turns the fetched value into what the rules test; ValueError when the
+    # API could not read it at all.
+    read: Callable[[Any], Any]
+    unreadable: str
+    rules: list[ValueRule]
+    # A condition every breaking row meets, so the scan fetches only those.
+    prefilter: sql.Composable | None = None
+
+
+@dataclass
+class Offenders:
+    count: int = 0
+    ids: list = field(default_factory=list)
+
+    def add(self, pk) -> None:
+        self.count += 1
+        bisect.insort(self.ids, pk)
+        del self.ids[EXAMPLES:]
+
+
+def _rows(connection, schema: Schema, columns: dict[str, Column]) -> Rows | None:
+    pk = schema.pk_column or "id"
+    if pk not in columns:
+        return None
+    encoding, timeout = connection.execute(
+        "SELECT current_setting('server_encoding'), current_setting('statement_timeout')"
+    ).fetchone()
+    sql_ascii = encoding == "SQL_ASCII"
+    return Rows(connection, qualified_table(schema), sql.Identifier("r", pk), sql_ascii, timeout)
+
+
+def _check_rows(rows: Rows, report, schema, api_field, column, unique_columns) -> None:
+    value = sql.Identifier("r", column.name)
+    rules = _row_rules(rows, schema, api_field, column, value, unique_columns)
+    if rules:
+        _run_row_rules(rows, report, api_field.name, value, rules)
+    scan = _value_scan(rows, api_field, column, value)
+    if scan is not None:
+        _run_scan(rows, report, api_field.name, scan)
+
+
+def _row_rules(rows, schema, api_field, column, value, unique_columns) -> list[RowRule]:
+    rules = []
+    if not api_field.allows_null:
+        rules.append(RowRule("null, which the field does not allow", sql.SQL("{} IS NULL").format(value)))
+    typed = TYPE_RULES.get(api_field.type)
+    if typed is not None:
+        rules += typed(api_field, column, value)
+    if api_field.unique and column.name not in unique_columns:
+        rules.append(_duplicates(rows, column, value))
+    target = api_field.to
+    if api_field.type == "reference" and target is not None and _reference_target_checkable(schema, target):
+        rules.append(_dangling(target, value))
+    return rules
+
+
+def _text_rules(api_field, column, value) -> list[RowRule]:
+    length = _served_length(column, value)
+    longest = field_types.get_type(api_field.type).build_model_field(api_field).max_length
+    rules = []
+    if longest is not None:
+        rules.append(RowRule(
+            f"text longer than {longest} characters", sql.SQL("{} > {}").format(length, sql.Literal(longest))
+        ))
+    if api_field.min_length:
+        rules.append(RowRule(
+            f"text shorter than {api_field.min_length} characters",
+            sql.SQL("{} < {}").format(length, sql.Literal(api_field.min_length)),
+        ))
+    return rules
+
+
+def _served_length(column, value) -> sql.Composable:
+    # char(n) reaches the API padded with spaces to n, whatever char_length()
+    # says. In a SQL_ASCII database char_length() counts bytes, not code points.
+    if column.type_name == "bpchar" and column.max_length is not None:
+        return sql.SQL("(CASE WHEN {} IS NOT NULL THEN {} END)").format(value, sql.Literal(column.max_length))
+    return sql.SQL("char_length({})").format(value)
+
+
+def _enum_rules(api_field, column, value) -> list[RowRule]:
+    condition = sql.SQL("NOT ({}::text = ANY({}))").format(value, sql.Literal(list(api_field.choices or [])))
+    return [RowRule("values the choices do not allow", condition, show_values=True)]
+
+
+def _integer_rules(api_field, column, value) -> list[RowRule]:
+    # int2, int4 and int8 (the only accepted types) cannot leave the 64-bit range.
+    return _range_rules(api_field, value, int)
+
+
+def _decimal_rules(api_field, column, value) -> list[RowRule]:
+    digits = api_field.max_digits or 12
+    places = api_field.decimal_places if api_field.decimal_places is not None else 2
+    special = sql.SQL("{}::text IN ('NaN', 'Infinity', '-Infinity')").format(value)
+    finite = sql.SQL("NOT ({})").format(special)
+    # round() and abs() are exact on numeric; the API quantizes to `places`
+    # within `digits` and fails (500) on anything that does not fit.
+    too_precise = sql.SQL("{} AND {} <> round({}, {})").format(finite, value, value, sql.Literal(places))
+    too_large = sql.SQL("{} AND abs({}) >= {}").format(
+        finite, value, sql.Literal(Decimal(10) ** (digits - places))
+    )
+    return [
+        RowRule("NaN or infinite values", special),
+        RowRule(f"values with more than {places} decimal places", too_precise),
+        RowRule(f"values with more than {digits} digits, {digits - places} before the point", too_large),
+        *_range_rules(api_field, value, Decimal, finite),
+    ]
+
+
+def _float_rules(api_field, column, value) -> list[RowRule]:
+    special = sql.SQL("{} IN ('NaN', 'Infinity', '-Infinity')").format(value)
+    finite = sql.SQL("NOT ({})").format(special)
+    return [RowRule("NaN or infinite values", special), *_range_rules(api_field, value, float, finite)]
+
+
+def _range_rules(api_field, value, cast, guard: sql.Composable | None = None) -> list[RowRule]:
+    rules = []
+    for option, operator, words in (("min_value", "<", "below"), ("max_value", ">", "above")):
+        bound = getattr(api_field, option)
+        if bound is None:
+            continue
+        condition = sql.SQL("{} {} {}").format(value, sql.SQL(operator), sql.Literal(cast(bound)))
+        if guard is not None:
+            condition = sql.SQL("{} AND {}").format(guard, condition)
+        rules.append(RowRule(f"values {words} {field_types.plain_decimal(bound)}", condition))
+    return rules
+
+
+# Years 1 to 9999, as instants in UTC: what Python's date and datetime hold.
+DATE_BOUNDS = {
+    "date": ("'0001-01-01'", "> '9999-12-31'"),
+    "timestamptz": ("'0001-01-01 00:00:00+00'", ">= '10000-01-01 00:00:00+00'"),
+    "timestamp": ("'0001-01-01 00:00:00'", ">= '10000-01-01 00:00:00'"),
+}
+
+
+def _date_rules(api_field, column, value) -> list[RowRule]:
+    low, high = DATE_BOUNDS[column.type_name]
+    condition = sql.SQL("{} < {} OR {} {}").format(value, sql.SQL(low), value, sql.SQL(high))
+    return [RowRule("dates outside the years 1 to 9999", condition)]
+
+
+def _time_rules(api_field, column, value) -> list[RowRule]:
+    # PostgreSQL accepts 24:00:00 as a time of day; Python does not.
+    condition = sql.SQL("{}::time = '24:00:00'").format(value)
+    return [RowRule("the time 24:00:00, which the API cannot serve", condition)]
+
+
+TYPE_RULES: dict[str, Callable[[Field, Column, sql.Composable], list[RowRule]]] = {
+    "string": _text_rules,
+    "text": _text_rules,
+    "email": _text_rules,
+    "url": _text_rules,
+    "enum": _enum_rules,
+    "integer": _integer_rules,
+    "decimal": _decimal_rules,
+    "float": _float_rules,
+    "date": _date_rules,
+    "datetime": _date_rules,
+    "time": _time_rules,
+}
+
+
+def _duplicates(rows: Rows, column: Column, value) -> RowRule:
+    plain = sql.Identifier(column.name)
+    condition = sql.SQL(
+        "{value} IN (SELECT {plain} FROM {table} WHERE {plain} IS NOT NULL "
+        "GROUP BY {plain} HAVING count(*) > 1)"
+    ).format(value=value, plain=plain, table=rows.table)
+    what = "values another row holds too, in a field the API keeps unique"
+    return RowRule(what, condition, show_values=True)
+
+
+def _dangling(target: Schema, value) -> RowRule:
+    condition = sql.SQL(
+        "{value} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.{pk} = {value})"
+    ).format(value=value, table=qualified_table(target), pk=sql.Identifier(target.pk_column or "id"))
+    return RowRule(f"ids of {target.slug} rows that do not exist", condition, show_values=True)
+
+
+def _run_row_rules(rows: Rows, report, name: str, value, rules: list[RowRule]) -> None:
+    counting = sql.SQL("SELECT {} FROM {} AS r").format(
+        sql.SQL(", ").join(sql.SQL("count(*) FILTER (WHERE {})").format(rule.condition) for rule in rules),
+        rows.table,
+    )
+    counts = _attempt(rows, report, name, lambda: rows.connection.execute(counting).fetchone())
+    if counts is None:
+        return
+    for rule, count in zip(rules, counts, strict=True):
+        if count:
+            _block_rows(report, name, rule, count, _examples(rows, report, name, value, rule))
+
+
+def _examples(rows: Rows, report, name: str, value, rule: RowRule) -> list[tuple]:
+    query = sql.SQL("SELECT {pk}, {value}::text FROM {table} AS r WHERE {condition} ORDER BY {pk} LIMIT {n}")
+    query = query.format(
+        pk=rows.pk, value=value, table=rows.table, condition=rule.condition, n=sql.Literal(EXAMPLES)
+    )
+    return _attempt(rows, report, name, lambda: rows.connection.execute(query).fetchall()) or []
+
+
+def _block_rows(report, name: str, rule: RowRule, count: int, examples: list[tuple]) -> None:
+    values = ""
+    if rule.show_values:
+        shown = dict.fromkeys(_shorten(text) for _pk, text in examples)
+        values = ": " + ", ".join(shown)
+    _block_offenders(report, name, rule.what + values, count, [pk for pk, _text in examples])
+
+
+def _block_offenders(report, name: str, what: str, count: int, ids: Iterable) -> None:
+    ids = [str(pk) for pk in ids]
+    rows = "1 row holds" if count == 1 else f"{count} rows hold"
+    more = f" and {count - len(ids)} more" if count > len(ids) else ""
+    listed = f" ({'id' if len(ids) == 1 else 'ids'} {', '.join(ids)}{more})" if ids else ""
+    report.block(f"{name}: {rows} {what}{listed}.", name)
+
+
+def _shorten(text: str | None, limit: int = 40) -> str:
+    text = repr(text)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
+def _attempt(rows: Rows, report, name: str, run: Callable[[], Any]) -> Any:
+    """Run one data query; a timeout or an error blocks, saying the rows were not checked."""
     try:
-        return connection.execute(query, params).fetchall()
+        return run()
+    except psycopg.errors.QueryCanceled:
+        report.block(
+            f"{name}: the data check timed out (statement timeout {rows.timeout}) and was not done; "
+            "run readiness when the database is quieter or raise FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS.",
+            name,
+        )
     except psycopg.Error as error:
-        report.warn(f"{what} could not be checked: {error.diag.message_primary or type(error).__name__}.")
-        return []
+        reason = error.diag.message_primary or type(error).__name__
+        report.block(f"{name}: the data could not be checked: {reason}.", name)
+    return None
+
+
+# Data checks in Python ---------------------------------------------------------
+
+
+def _value_scan(rows: Rows, api_field, column, value) -> ValueScan | None:
+    if api_field.type == "json":
+        return _json_scan(column, value)
+    if api_field.type not in ("string", "text", "email", "url"):
+        return None
+    rules = _text_value_rules(api_field)
+    if rows.sql_ascii:
+        # No encoding is enforced there: fetch the bytes and read them as the API would.
+        return ValueScan(sql.SQL("convert_to({}, 'SQL_ASCII')").format(value), _utf8,
+                         "text that is not valid UTF-8", rules)
+    return ValueScan(value, _utf8, "text that is not valid UTF-8", rules) if rules else None
+
+
+def _text_value_rules(api_field) -> list[ValueRule]:
+    rules = []
+    if api_field.pattern:
+        # Python's re, as the serializer's validator and the pattern in the document mean it.
+        regex = re.compile(api_field.pattern)
+        rules.append(ValueRule(
+            f"text that does not match the pattern {api_field.pattern!r}", lambda text: not regex.search(text)
+        ))
+    if api_field.type == "email":
+        rules.append(ValueRule("values that are not email addresses", _refused_by(validators.validate_email)))
+    if api_field.type == "url":
+        rules.append(ValueRule("values that are not URLs", _refused_by(validators.URLValidator())))
+    return rules
+
+
+def _refused_by(validator) -> Callable[[str], bool]:
+    def breaks(text: str) -> bool:
+        try:
+            validator(text)
+        except ValidationError:
+            return True
+        return False
+
+    return breaks
+
+
+def _utf8(raw: str | bytes) -> str:
+    # Strict: a lone surrogate's bytes (ED A0 80) are refused like any invalid sequence.
+    return raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
+
+JSON_RULES = [
+    ValueRule(f"JSON nested deeper than {JSON_MAX_DEPTH} levels", lambda faults: "depth" in faults),
+    ValueRule(f"JSON integers beyond ±{JSON_MAX_INTEGER}", lambda faults: "integer" in faults),
+    ValueRule("JSON numbers beyond a double's range", lambda faults: "number" in faults),
+    ValueRule("JSON text with a NUL or a lone surrogate", lambda faults: "text" in faults),
+]
+JSON_DEEP = f'strict $.**{{{JSON_MAX_DEPTH}}} ? (@.type() == "array" || @.type() == "object")'
+JSON_BIG = f'strict $.** ? (@.type() == "number" && (@ > {JSON_MAX_INTEGER} || @ < -{JSON_MAX_INTEGER}))'
+
+
+def _json_scan(column, value) -> ValueScan:
+    prefilter = None
+    if column.type_name == "jsonb":
+        # jsonb refuses NUL and lone surrogates itself; deep nesting and big
+        # numbers are found by path queries, then read in Python as the API
+        # reads them (1e20 comes back as an integer, 1e20.0 as a double).
+        prefilter = sql.SQL("jsonb_path_exists({v}, {deep}) OR jsonb_path_exists({v}, {big})").format(
+            v=value, deep=sql.Literal(JSON_DEEP), big=sql.Literal(JSON_BIG)
+        )
+    text = sql.SQL("{}::text").format(value)
+    return ValueScan(text, _json_faults, "JSON that cannot be read", JSON_RULES, prefilter)
+
+
+def _json_faults(text: str) -> frozenset[str]:
+    """Which of the contract's JSON rules a document breaks, read as the API reads it."""
+    try:
+        document = json.loads(_utf8(text))
+    except RecursionError:
+        return frozenset({"depth"})
+    faults = set()
+    pending = [(document, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= JSON_MAX_DEPTH:
+                faults.add("depth")
+                continue
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int) and abs(item) > JSON_MAX_INTEGER:
+            faults.add("integer")
+        elif isinstance(item, float) and not math.isfinite(item):
+            faults.add("number")
+        elif isinstance(item, str) and REFUSED_CHARACTERS.search(item):
+            faults.add("text")
+    return frozenset(faults)
+
+
+def _run_scan(rows: Rows, report, name: str, scan: ValueScan) -> None:
+    condition = sql.SQL("{} IS NOT NULL").format(scan.expression)
+    if scan.prefilter is not None:
+        condition = sql.SQL("{} AND ({})").format(condition, scan.prefilter)
+    query = sql.SQL("SELECT {pk}, {value} FROM {table} AS r WHERE {condition}").format(
+        pk=rows.pk, value=scan.expression, table=rows.table, condition=condition
+    )
+    found = {what: Offenders() for what in [scan.unreadable, *(rule.what for rule in scan.rules)]}
+
+    def run() -> bool:
+        # A named cursor lives in a transaction; each FETCH is a statement of its own.
+        with rows.connection.transaction(), rows.connection.cursor(name="readiness_scan") as cursor:
+            cursor.execute(query)
+            while batch := cursor.fetchmany(SCAN_BATCH):
+                for pk, raw in batch:
+                    _judge(scan, pk, raw, found)
+        return True
+
+    if _attempt(rows, report, name, run):
+        for what, offenders in found.items():
+            if offenders.count:
+                _block_offenders(report, name, what, offenders.count, offenders.ids)
+
+
+def _judge(scan: ValueScan, pk, raw, found: dict[str, Offenders]) -> None:
+    try:
+        value = scan.read(raw)
+    except ValueError:
+        found[scan.unreadable].add(pk)
+        return
+    for rule in scan.rules:
+        if rule.breaks(value):
+            found[rule.what].add(pk)
