@@ -98,8 +98,10 @@ class ResourceViewSet(viewsets.ModelViewSet):
         self._written(serializer.instance.pk)
 
     def perform_destroy(self, instance):
+        from schemas.references import delete_row
+
         object_id = instance.pk
-        super().perform_destroy(instance)
+        delete_row(self.resource, object_id)
         self._written(object_id)
 
     def _written(self, object_id) -> None:
