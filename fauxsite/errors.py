@@ -14,7 +14,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import DatabaseError, IntegrityError, OperationalError
+from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
@@ -32,6 +32,22 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail, code)
+        # Field name -> messages, as for validation: which values conflict.
+        self.errors = errors
+
+
+class RefusedValue(exceptions.APIException):
+    """A value the database refused although it passed validation: never worth a retry."""
+
+    status_code = 400
+    default_detail = (
+        "The database refused a value of this request (out of range or not representable); "
+        "change the value rather than retrying."
+    )
+    default_code = "refused_value"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -76,7 +92,10 @@ def problem_exception_handler(exc, context):
         headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     if isinstance(exc, exceptions.ValidationError):
         return _validation_problem(exc, headers)
-    return problem(response.status_code, _flatten(exc.detail), code=exc.default_code, headers=headers)
+    errors = getattr(exc, "errors", None)
+    return problem(
+        response.status_code, _flatten(exc.detail), code=exc.default_code, errors=errors, headers=headers
+    )
 
 
 def _validation_problem(exc: exceptions.ValidationError, headers):
@@ -118,6 +137,11 @@ def translate_exception(exc: Exception) -> Exception:
         return Conflict("Other rows still reference this one; delete or change those first.")
     if isinstance(exc, IntegrityError):
         return Conflict("The change conflicts with existing data (a unique value or a reference).")
+    if isinstance(exc, (DataError, OverflowError)):
+        # Validation should have caught the value; answering 503 would make
+        # clients retry a request that can never succeed.
+        logger.warning("A value passed validation but the database refused it: %s", exc)
+        return RefusedValue()
     if isinstance(exc, OperationalError):
         return _operational(exc)
     if isinstance(exc, DatabaseError) and _cause_is(exc, "ReadOnlySqlTransaction"):

@@ -57,7 +57,11 @@ class Resource:
 
     @cached_property
     def ordering_fields(self) -> list[str]:
-        return ["id", *(f.name for f in self.fields if f.type != "json")]
+        return ["id", *(f.name for f in self.fields if f.field_type.orderable)]
+
+    @cached_property
+    def text_ordered_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.field_type.orders_as_text)
 
     @cached_property
     def search_fields(self) -> list[str]:

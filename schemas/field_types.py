@@ -16,11 +16,19 @@ from typing import TYPE_CHECKING, Any
 from django.core import validators
 from django.db import models
 
+from schemas import model_fields
+
 if TYPE_CHECKING:
     from schemas.models import Field
 
 # Options every type accepts; the rest are listed per type.
 COMMON_OPTIONS = frozenset({"required", "nullable", "unique", "default", "read_only", "faker"})
+
+# SQLite keeps 15 significant digits of a number exactly (it stores decimals as
+# doubles), so that is the most a decimal field may have on any engine.
+MAX_DECIMAL_DIGITS = 15
+DEFAULT_DECIMAL_DIGITS = 12
+DEFAULT_DECIMAL_PLACES = 2
 
 EQUALITY = ("exact", "ne", "in", "isnull")
 ORDERED = ("exact", "ne", "gt", "gte", "lt", "lte", "in", "isnull")
@@ -73,6 +81,10 @@ class FieldType:
     options: frozenset[str] = frozenset()
     lookups: tuple[str, ...] = EQUALITY
     searchable = False
+    # Text sorts by code point on every engine (docs/semantics.md), which
+    # takes the dialect's ordering key; other types sort natively.
+    orders_as_text = False
+    orderable = True
     faker_provider = "pystr"
     # Name-based Faker hints only make sense for free-form text types.
     uses_name_hints = False
@@ -164,12 +176,13 @@ class StringType(FieldType):
     options = frozenset({"min_length", "max_length", "pattern"})
     lookups = TEXTUAL
     searchable = True
+    orders_as_text = True
     faker_provider = "word"
     uses_name_hints = True
     default_max_length = 255
 
     def build_model_field(self, field):
-        return models.CharField(
+        return model_fields.TextCharField(
             max_length=field.max_length or self.default_max_length,
             validators=_length_validators(field),
         )
@@ -183,7 +196,7 @@ class TextType(StringType):
     faker_provider = "paragraph"
 
     def build_model_field(self, field):
-        return models.TextField(max_length=field.max_length, validators=_length_validators(field))
+        return model_fields.TextTextField(max_length=field.max_length, validators=_length_validators(field))
 
 
 class EmailType(FieldType):
@@ -191,10 +204,11 @@ class EmailType(FieldType):
     options = frozenset({"max_length"})
     lookups = TEXTUAL
     searchable = True
+    orders_as_text = True
     faker_provider = "email"
 
     def build_model_field(self, field):
-        return models.EmailField(max_length=field.max_length or 254)
+        return model_fields.TextEmailField(max_length=field.max_length or 254)
 
 
 class URLType(FieldType):
@@ -202,10 +216,11 @@ class URLType(FieldType):
     options = frozenset({"max_length"})
     lookups = TEXTUAL
     searchable = True
+    orders_as_text = True
     faker_provider = "url"
 
     def build_model_field(self, field):
-        return models.URLField(max_length=field.max_length or 500)
+        return model_fields.TextURLField(max_length=field.max_length or 500)
 
 
 class IntegerType(FieldType):
@@ -234,15 +249,19 @@ class DecimalType(FieldType):
 
     def build_model_field(self, field):
         return models.DecimalField(
-            max_digits=field.max_digits or 12,
-            decimal_places=field.decimal_places if field.decimal_places is not None else 2,
+            max_digits=field.max_digits or DEFAULT_DECIMAL_DIGITS,
+            decimal_places=DEFAULT_DECIMAL_PLACES if field.decimal_places is None else field.decimal_places,
             validators=_value_validators(field),
         )
 
     def validate_options(self, field):
         errors = _check_value_range(field)
-        digits = field.max_digits or 12
-        places = field.decimal_places if field.decimal_places is not None else 2
+        digits = field.max_digits or DEFAULT_DECIMAL_DIGITS
+        places = DEFAULT_DECIMAL_PLACES if field.decimal_places is None else field.decimal_places
+        if digits > MAX_DECIMAL_DIGITS:
+            errors["max_digits"] = (
+                f"At most {MAX_DECIMAL_DIGITS}, the digits every engine stores exactly."
+            )
         if places > digits:
             errors["decimal_places"] = "Must not exceed max_digits."
         return errors
@@ -310,12 +329,13 @@ class EnumType(FieldType):
     options = frozenset({"choices"})
     lookups = EQUALITY
     searchable = True
+    orders_as_text = True
     faker_provider = "random_element"
 
     def build_model_field(self, field):
         choices = [(value, value) for value in field.choices or []]
         longest = max((len(value) for value in field.choices or []), default=1)
-        return models.CharField(max_length=max(longest, 1), choices=choices)
+        return model_fields.TextCharField(max_length=max(longest, 1), choices=choices)
 
     def validate_options(self, field):
         choices = field.choices
@@ -331,6 +351,7 @@ class EnumType(FieldType):
 class JSONType(FieldType):
     name, label = "json", "JSON document"
     lookups = ("isnull",)
+    orderable = False
     faker_provider = "pydict"
 
     def build_model_field(self, field):

@@ -25,7 +25,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError as APIValidationError
 
-from schemas import field_types
+from datasources.dialects.lookups import CodePointOrder
+from schemas import field_types, values
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource
@@ -49,6 +50,26 @@ class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
 
+class Int64Field(forms.IntegerField):
+    """A whole number within the signed 64-bit range every engine stores."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", values.INT64_MIN)
+        kwargs.setdefault("max_value", values.INT64_MAX)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class Int64Filter(django_filters.NumberFilter):
+    field_class = Int64Field
+
+
+@extend_schema_field(OpenApiTypes.DOUBLE)
+class FiniteFloatFilter(django_filters.NumberFilter):
+    # Django's FloatField refuses NaN and infinities.
+    field_class = forms.FloatField
+
+
 class CappedCSVField(BaseCSVField):
     """Refuse ``__in`` lists longer than FAUXSITE_MAX_FILTER_VALUES."""
 
@@ -63,11 +84,20 @@ class CappedCSVField(BaseCSVField):
 
 
 class ResourceFilterSet(django_filters.FilterSet):
+    # A filter value is read like a body value (docs/semantics.md): within
+    # the type's range and, for decimals, within the field's digits.
     FILTER_DEFAULTS = {
         **django_filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.DateField: {"filter_class": django_filters.DateFilter, "extra": lambda f: {
+            "input_formats": ["%Y-%m-%d"]}},
         models.DateTimeField: {"filter_class": django_filters.IsoDateTimeFilter},
-        models.ForeignKey: {"filter_class": django_filters.NumberFilter},
+        models.BigAutoField: {"filter_class": Int64Filter},
+        models.BigIntegerField: {"filter_class": Int64Filter},
+        models.ForeignKey: {"filter_class": Int64Filter},
+        models.FloatField: {"filter_class": FiniteFloatFilter},
+        models.DecimalField: {"filter_class": django_filters.NumberFilter, "extra": lambda f: {
+            "max_digits": f.max_digits, "decimal_places": f.decimal_places}},
     }
 
     @classmethod
@@ -141,31 +171,53 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
             return self.get_default_ordering(view)
         terms = [term.strip() for term in params.split(",") if term.strip()]
         valid = {name for name, _label in self.get_valid_fields(queryset, view)}
-        unknown = [term for term in terms if term.lstrip("-") not in valid]
+        unknown = [term for term in terms if _field_of(term) not in valid]
         if unknown:
             raise APIValidationError(
                 {self.ordering_param: [f"Cannot order by {', '.join(unknown)}; use one of the fields."]}
             )
         # The primary key last keeps pages stable when values repeat.
-        return [*terms, "id"] if "id" not in {t.lstrip("-") for t in terms} else terms
+        return [*terms, "id"] if "id" not in {_field_of(t) for t in terms} else terms
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        # SQLite sorts nulls first and PostgreSQL last: saying where they go
-        # keeps pages identical whichever database serves the schema.
-        return queryset.order_by(*(_ordering_expression(term) for term in ordering))
+        text_fields = view.resource.text_ordered_fields
+        return queryset.order_by(*(_ordering_expression(term, text_fields) for term in ordering))
 
     def get_valid_fields(self, queryset, view, context=None):
         return [(name, name) for name in view.ordering_fields]
 
 
 class ResourceSearchFilter(drf_filters.SearchFilter):
-    search_description = "Case-insensitive text search across the resource's text fields."
+    search_description = (
+        "Case-insensitive text search across the resource's text fields: every term (split on "
+        "spaces and commas) must occur in one of them."
+    )
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except APIValidationError as error:
+            # Named, like every other parameter's error.
+            raise APIValidationError({self.search_param: error.detail}) from error
 
 
-def _ordering_expression(term: str):
+def _field_of(term: str) -> str:
+    # Exactly one '-' means descending; "--price" names no field.
+    return term[1:] if term.startswith("-") else term
+
+
+def _ordering_expression(term: str, text_fields: frozenset[str]):
+    name = _field_of(term)
+    # Text sorts by code point on every engine, not by the database's locale.
+    key = CodePointOrder(F(name)) if name in text_fields else F(name)
+    if name == "id":
+        # Never null; a plain key lets the primary-key index serve the order.
+        return key.desc() if term.startswith("-") else key.asc()
+    # SQLite sorts nulls first and PostgreSQL last: saying where they go
+    # keeps pages identical whichever database serves the schema.
     if term.startswith("-"):
-        return F(term[1:]).desc(nulls_last=True)
-    return F(term).asc(nulls_first=True)
+        return key.desc(nulls_last=True)
+    return key.asc(nulls_first=True)

@@ -3,9 +3,10 @@ Serializers built per schema from its runtime model.
 
 ``ModelSerializer`` turns the model fields' constraints into validation (and
 drf-spectacular into OpenAPI: maxLength, minimum, enum, pattern). The base
-class adds what a strict API needs: unknown and read-only fields in a body are
-refused by name, ``fields=`` selects the fields served and ``expand=`` embeds
-referenced rows.
+class adds what a strict API needs: values are read by the strict fields of
+``schemas.values`` (docs/semantics.md), unknown and read-only fields in a body
+are refused by name, a unique value already taken is a 409 naming the field,
+``fields=`` selects the fields served and ``expand=`` embeds referenced rows.
 """
 
 from __future__ import annotations
@@ -13,14 +14,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from django.db import models
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from fauxsite.errors import Conflict
+from schemas import values
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource
 
 
+STRICT_FIELDS = {
+    models.BigIntegerField: values.StrictIntegerField,
+    models.BigAutoField: values.StrictIntegerField,
+    models.FloatField: values.StrictFloatField,
+    models.DecimalField: values.StrictDecimalField,
+    models.BooleanField: values.StrictBooleanField,
+    models.CharField: values.StrictCharField,
+    models.TextField: values.StrictCharField,
+    models.EmailField: values.StrictEmailField,
+    models.URLField: values.StrictURLField,
+    models.DateField: values.StrictDateField,
+    models.DateTimeField: values.StrictDateTimeField,
+    models.TimeField: values.StrictTimeField,
+    models.UUIDField: values.StrictUUIDField,
+    models.JSONField: values.CanonicalJSONField,
+}
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     resource: Resource
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, **STRICT_FIELDS}
+    serializer_related_field = values.StrictPrimaryKeyRelatedField
+    serializer_choice_field = values.StrictChoiceField
 
     def __init__(self, *args, only: frozenset[str] | None = None, expand=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +79,37 @@ class ResourceSerializer(serializers.ModelSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
+        # A value taken is a conflict with the data, not a bad value: the
+        # 409 comes from ``validate``, once every value is known to be valid.
+        validators = [v for v in kwargs.get("validators", ()) if not isinstance(v, UniqueValidator)]
+        if "validators" in kwargs:
+            kwargs["validators"] = validators
+        return field_class, kwargs
+
+    def validate(self, attrs):
+        taken = {
+            name: ["A row with this value already exists."]
+            for name in self._unique_names(attrs)
+            if self._value_taken(name, attrs[name])
+        }
+        if taken:
+            raise Conflict(f"A unique value is already taken: {', '.join(taken)}.", errors=taken)
+        return attrs
+
+    def _unique_names(self, attrs) -> list[str]:
+        return [
+            field.name for field in self.resource.fields
+            if field.unique and attrs.get(field.name) is not None
+        ]
+
+    def _value_taken(self, name: str, value) -> bool:
+        rows = self.resource.model._default_manager.filter(**{name: value})
+        if self.instance is not None:
+            rows = rows.exclude(pk=self.instance.pk)
+        return rows.exists()
 
     def _is_write(self, name: str, data: Mapping) -> bool:
         # Sending back a read-only value unchanged (GET, edit, PUT) is not a

@@ -75,10 +75,10 @@ def test_it_refuses_null_for_a_non_nullable_field(api, author_id):
     assert "title" in assert_problem(response, 400)["errors"]
 
 
-def test_it_refuses_a_duplicate_unique_value_by_field(api, author_id):
+def test_it_answers_a_taken_unique_value_with_a_conflict_naming_the_field(api, author_id):
     response = api.post("/api/v1/authors/", {"name": "Bob", "email": "ann@example.com"}, format="json")
 
-    assert "email" in assert_problem(response, 400)["errors"]
+    assert "email" in assert_problem(response, 409)["errors"]
 
 
 def test_it_explains_malformed_json(api, library):

@@ -85,7 +85,7 @@ def test_it_serves_a_legacy_table_under_the_api_names(api, live_db, legacy_table
     patched = api.patch("/api/v1/customers/1001/", {"vip": False}, format="json")
     assert patched.json()["vip"] is False
     duplicate = api.post("/api/v1/customers/", {"name": "Again", "email": "lena@crm.example"}, format="json")
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409
     assert duplicate.json()["errors"]["email"]
     assert api.get("/api/schema/?format=json").content == document
 
