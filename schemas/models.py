@@ -274,6 +274,8 @@ class Field(models.Model):
         errors.update(self._option_errors())
         if not errors:
             errors.update(self._default_errors())
+        if not errors:
+            errors.update(self._live_column_errors())
         if errors:
             raise ValidationError(errors)
 
@@ -311,6 +313,15 @@ class Field(models.Model):
         except ValidationError as error:
             return {"default": f"Not a valid {self.type} value: {'; '.join(error.messages)}"}
         return {}
+
+    def _live_column_errors(self) -> dict[str, str]:
+        # Asked last, once the field is valid: it may connect to the live database.
+        from datasources.live_columns import live_column_error
+
+        message = live_column_error(self)
+        if message is None:
+            return {}
+        return {"db_column" if self.db_column else "name": message}
 
 
 def _faker_has(provider: str) -> bool:
