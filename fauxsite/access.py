@@ -186,19 +186,28 @@ class SchemaAccess(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         resource = getattr(view, "resource", None)
-        if resource is None or is_staff_session(request):
+        if resource is None:
             return True
-        if anonymous_allowed(resource.schema, request.method):
-            return True
-        token = token_of(request)
-        if token is None:
-            # DRF turns False into 401 (with our challenge) when no one
-            # authenticated, and into 403 for a non-staff session.
-            return False
-        scopes = accepted_scopes(resource.slug, request.method)
-        if any(token.allow_scopes([scope]) for scope in scopes):
-            return True
-        raise InsufficientScope(scopes)
+        return may_access(request, resource.schema, request.method)
+
+
+def may_access(request, schema, method: str) -> bool:
+    """The one access decision: may this client make a ``method`` call on ``schema``'s rows?
+
+    Every path that returns or changes rows asks it, for every schema whose
+    rows it touches (``expand`` asks it for the referenced schema). False
+    means no one usable authenticated (DRF answers 401, or 403 to a
+    non-staff session); a token without the scope raises the 403.
+    """
+    if is_staff_session(request) or anonymous_allowed(schema, method):
+        return True
+    token = token_of(request)
+    if token is None:
+        return False
+    scopes = accepted_scopes(schema.slug, method)
+    if any(token.allow_scopes([scope]) for scope in scopes):
+        return True
+    raise InsufficientScope(scopes)
 
 
 # The documentation ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from datasources.access import refuse_writes_to_read_only
-from fauxsite.access import FIXTURES_SCOPE, may_choose_fixtures
+from fauxsite.access import FIXTURES_SCOPE, may_access, may_choose_fixtures
 from schemas.catalog import Resource, current_catalog
 from schemas.filters import NamedFiltersBackend, ResourceSearchFilter, StrictOrderingFilter
 from schemas.models import Source
@@ -36,6 +36,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
         # Bound first: authentication, permissions and throttles read it.
         self.bind(current_catalog().get(self.kwargs["slug"]))
         super().initial(request, *args, **kwargs)
+        self._check_expanded_access(request)
         self._choose_source(request)
         refuse_writes_to_read_only(self, request)
         self._check_query_parameters()
@@ -44,6 +45,14 @@ class ResourceViewSet(viewsets.ModelViewSet):
         if resource is None:
             raise NotFound(f"There is no resource called {self.kwargs['slug']!r}.")
         self.resource = resource
+
+    def _check_expanded_access(self, request) -> None:
+        """``expand`` returns the referenced schema's rows: its own policy decides."""
+        for name in self.expand_fields:
+            target = self.resource.target(name).schema
+            if not may_access(request, target, "GET"):
+                message = f"expand={name} returns {target.slug} rows, which this client may not read."
+                self.permission_denied(request, message=message)
 
     def _choose_source(self, request) -> None:
         """Serve a live schema from its fixtures when QA asks with the header."""
