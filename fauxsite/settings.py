@@ -459,3 +459,8 @@ FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS = envint("FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS"
 FAUXSITE_LIVE_POOL_SIZE = envint("FAUXSITE_LIVE_POOL_SIZE", 4, minimum=1)
 # Seconds a request waits for a free pooled connection before a 503.
 FAUXSITE_LIVE_POOL_TIMEOUT = envint("FAUXSITE_LIVE_POOL_TIMEOUT", 5, minimum=1)
+# After this many connection failures in a row, a process stops trying a
+# source for FAUXSITE_LIVE_BREAKER_SECONDS and answers its requests 503 at
+# once; then one request tries again (datasources/breaker.py).
+FAUXSITE_LIVE_BREAKER_FAILURES = envint("FAUXSITE_LIVE_BREAKER_FAILURES", 3, minimum=1)
+FAUXSITE_LIVE_BREAKER_SECONDS = envint("FAUXSITE_LIVE_BREAKER_SECONDS", 15, minimum=1)
