@@ -40,6 +40,7 @@ from django.core.exceptions import ValidationError
 from psycopg import sql
 
 from datasources.connect import SourceUnavailable, open_connection
+from datasources.dialects.postgresql import REQUIRED_COLLATIONS
 from schemas import field_types
 from schemas.builder import live_column
 from schemas.models import Field, Source
@@ -169,6 +170,7 @@ def readiness_report(schema: Schema) -> ReadinessReport:
 
 
 def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessReport) -> None:
+    _check_collations(connection, report)
     namespace, table = table_parts(schema)
     relation = _relation(connection, namespace, table)
     fields = list(schema.fields.select_related("to"))
@@ -196,6 +198,22 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
             _check_rows(rows, report, schema, api_field, column, unique_columns)
     _check_unmapped(report, schema, fields, columns, writable)
     _check_privileges(connection, report, writable)
+
+
+def _check_collations(connection, report) -> None:
+    # Text operators name these collations (datasources/dialects/postgresql.py)
+    # so that they mean the same whatever the database's own locale is.
+    present = {
+        name for (name,) in connection.execute(
+            "SELECT collname FROM pg_collation WHERE collname = ANY(%s)", [list(REQUIRED_COLLATIONS)]
+        )
+    }
+    for name in REQUIRED_COLLATIONS:
+        if name not in present:
+            report.block(
+                f"The database has no collation {name!r}, which fauxsite's text operators need "
+                "(PostgreSQL built with ICU provides it)."
+            )
 
 
 def _relation(connection, namespace: str, table: str) -> tuple[int, str] | None:

@@ -562,3 +562,11 @@ def test_the_admin_refuses_to_switch_a_schema_that_is_not_ready(admin_client, li
 
     assert "not ready to go live" in first_message(response)
     assert Schema.objects.get(pk=products.pk).source == Source.FIXTURES
+
+
+def test_it_blocks_on_a_database_without_the_collations_text_operators_need(live_table, monkeypatch):
+    schema = live_table("name text", dict(name="name", type="string"))
+    assert readiness_report(schema).ready
+    monkeypatch.setattr("datasources.readiness.REQUIRED_COLLATIONS", ("C", "xx-fauxsite-missing"))
+
+    assert "no collation 'xx-fauxsite-missing'" in blocking_of(schema)

@@ -16,6 +16,8 @@ from datasources.dialects.base import Dialect
 
 BINARY_COLLATION = '"C"'
 LOWERCASE_COLLATION = '"und-x-icu"'
+# What a database must have for the SQL below to run (readiness checks).
+REQUIRED_COLLATIONS = ("C", "und-x-icu")
 
 
 class PostgreSQLDialect(Dialect):
