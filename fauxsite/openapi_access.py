@@ -4,8 +4,9 @@ scopes, and the 401, 403 and 429 answers an operation can give.
 
 Each operation lists the scopes of which any one is enough (``books:read`` or
 ``read``), and ``{}`` when anonymous calls are allowed (GET on a public
-schema). A ``bearerAuth`` scheme sits beside ``oauth2`` so a token issued in
-the admin can be pasted into Swagger UI's Authorize dialog.
+schema). Every resource operation documents 401 and 429, and 403 wherever it
+can happen. A ``bearerAuth`` scheme sits beside ``oauth2`` so a token issued
+in the admin can be pasted into Swagger UI's Authorize dialog.
 """
 
 from __future__ import annotations
@@ -64,8 +65,13 @@ def _problem(description: str, headers: dict) -> dict:
     }
 
 
-def access_responses(anonymous: bool) -> dict[str, dict]:
-    """The access errors of one operation, by status code."""
+def access_responses(anonymous: bool, live: bool = False) -> dict[str, dict]:
+    """The access errors of one operation, by status code.
+
+    An operation open to anonymous callers still answers 403 on a live
+    schema, to a token without the fixtures scope that asks for the fixtures
+    with ``X-Fauxsite-Source``.
+    """
     responses = {
         "401": _problem(
             "The access token is missing, expired or revoked."
@@ -77,20 +83,32 @@ def access_responses(anonymous: bool) -> dict[str, dict]:
     }
     if not anonymous:
         responses["403"] = _problem(
-            "The access token lacks the scope this operation needs.", CHALLENGE_HEADER
+            "The access token lacks the scope this operation needs, or the fixtures scope that "
+            "X-Fauxsite-Source: fixtures needs.",
+            CHALLENGE_HEADER,
+        )
+    elif live:
+        responses["403"] = _problem(
+            "X-Fauxsite-Source: fixtures needs a staff session or a token with the fixtures scope.",
+            {},
         )
     return responses
 
 
 def document_access_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: adds 401/403/429 to every resource operation."""
+    from schemas.catalog import current_catalog
+
+    catalog = current_catalog()
     for path, operations in result.get("paths", {}).items():
         if not path.startswith(RESOURCE_PREFIX):
             continue
+        resource = catalog.get(path[len(RESOURCE_PREFIX):].split("/", 1)[0])
+        live = resource is not None and resource.is_live
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             anonymous = {} in operation.get("security", [])
-            responses = {**operation["responses"], **access_responses(anonymous)}
+            responses = {**operation["responses"], **access_responses(anonymous, live)}
             operation["responses"] = dict(sorted(responses.items()))
     return result

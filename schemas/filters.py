@@ -59,15 +59,49 @@ class Int64Field(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+class DecimalTextField(forms.DecimalField):
+    """A decimal written as in a body: digits and an optional point, no exponent."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not values.DECIMAL_PATTERN.match(str(value)):
+            raise ValidationError("Enter a number such as 12.50.", code="invalid")
+        return super().to_python(value)
+
+
+class _UncappedNumberFilter(django_filters.NumberFilter):
+    # django-filter caps numbers at 1e50; the field's own range applies instead.
+    def get_max_validator(self):
+        return None
+
+
 @extend_schema_field(OpenApiTypes.INT64)
-class Int64Filter(django_filters.NumberFilter):
+class Int64Filter(_UncappedNumberFilter):
     field_class = Int64Field
 
 
 @extend_schema_field(OpenApiTypes.DOUBLE)
-class FiniteFloatFilter(django_filters.NumberFilter):
+class FiniteFloatFilter(_UncappedNumberFilter):
     # Django's FloatField refuses NaN and infinities.
     field_class = forms.FloatField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DecimalFilter(_UncappedNumberFilter):
+    field_class = DecimalTextField
+
+
+class TextFilter(django_filters.CharFilter):
+    """Text as sent: not stripped, and the empty string is a value to compare with."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault("empty_value", "")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return self.get_method(qs)(**{f"{self.field_name}__{self.lookup_expr}": value})
 
 
 class CappedCSVField(BaseCSVField):
@@ -96,8 +130,10 @@ class ResourceFilterSet(django_filters.FilterSet):
         models.BigIntegerField: {"filter_class": Int64Filter},
         models.ForeignKey: {"filter_class": Int64Filter},
         models.FloatField: {"filter_class": FiniteFloatFilter},
-        models.DecimalField: {"filter_class": django_filters.NumberFilter, "extra": lambda f: {
+        models.DecimalField: {"filter_class": DecimalFilter, "extra": lambda f: {
             "max_digits": f.max_digits, "decimal_places": f.decimal_places}},
+        models.CharField: {"filter_class": TextFilter},
+        models.TextField: {"filter_class": TextFilter},
     }
 
     @classmethod
@@ -125,6 +161,16 @@ def build_filterset(resource: Resource) -> type[ResourceFilterSet]:
 
 
 def _filter(model_field, name: str, lookup: str):
+    built = _built_filter(model_field, name, lookup)
+    if not isinstance(built, TextFilter) or lookup == "in":
+        # A filter a request names must carry a value: ``published=`` is a
+        # 400, not an unfiltered list. Text is the exception: there, the
+        # empty string is a value (``title=`` finds empty titles).
+        built.extra["required"] = True
+    return built
+
+
+def _built_filter(model_field, name: str, lookup: str):
     if lookup == "isnull":
         # Built directly: on a JSONField django-filter reads "isnull" as a key.
         return StrictBooleanFilter(field_name=name, lookup_expr="isnull")

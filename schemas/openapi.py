@@ -5,9 +5,20 @@ The URL conf has a single generic route, ``/api/v1/{slug}/``; the generator
 expands it into ``/api/v1/books/``, ``/api/v1/authors/``... with a view bound
 to each resource, so drf-spectacular documents each one from its own
 serializer, filterset and ordering fields.
+
+The document is the contract that schemathesis holds every engine to
+(``tests/test_schemathesis.py``), so a value it allows must be one the API
+accepts, and one it forbids must be refused: values follow docs/semantics.md
+rather than what drf-spectacular reads off DRF's fields (``format: time``
+would need an offset, a decimal is a string or a number within its digits,
+integers are 64-bit). Response rows carry no ``required`` list, because
+``fields=`` serves only the fields it names.
 """
 
 from __future__ import annotations
+
+import re
+from decimal import Decimal
 
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
@@ -16,6 +27,33 @@ from drf_spectacular.utils import OpenApiParameter
 
 from schemas.catalog import current_catalog
 from schemas.field_types import plain_decimal
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT64 = {"type": "integer", "format": "int64", "minimum": INT64_MIN, "maximum": INT64_MAX}
+ROW_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX}
+# A time of day, never with an offset (docs/semantics.md); served with
+# microseconds only when they are not zero.
+TIME_INPUT_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+TIME_OUTPUT_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{6})?$"
+# Integers in a json value: what every JSON parser reads exactly.
+JSON_SAFE_INTEGER = 2**53 - 1
+JSON_VALUE = {
+    "anyOf": [
+        {"type": "object"},
+        {"type": "array"},
+        {"type": "string"},
+        {"type": "integer", "minimum": -JSON_SAFE_INTEGER, "maximum": JSON_SAFE_INTEGER},
+        {"type": "number", "not": {"type": "integer"}},
+        {"type": "boolean"},
+    ],
+}
+# URLs the API certainly accepts (Django's URLValidator accepts more): http or
+# https, a host name with a top-level domain, a path of printable ASCII.
+URL_PATTERN = (
+    r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){0,3}"
+    r"\.[a-z]{2,12}(/[!-~]*)?$"
+)
+LOOKUPS = ("ne", "in", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith", "isnull")
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -46,37 +84,54 @@ SOURCE_PARAMETER = OpenApiParameter(
 )
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input: a body value, filter, ordering, field selection or page.",
+    "400": (
+        "Invalid input: a body value, filter, ordering, field selection, page, header or unknown "
+        "query parameter."
+    ),
     "404": "No such resource, row or page.",
     "409": "Conflicts with existing data: a unique value, or rows referencing this one.",
     "405": "The resource is read-only: its data source accepts no writes.",
     "413": "The request body is over the size limit.",
+    "415": "The request body is not JSON (application/json).",
     "503": "The database is unavailable; retry after the Retry-After header.",
     "504": "The database did not answer in time.",
 }
 
 
 def _errors_for(method: str, is_list: bool) -> list[str]:
+    # Every operation reads its query string and the X-Fauxsite-Source header,
+    # so every one can answer 400.
     if method == "GET":
         return ["400", "404", "503", "504"]
     if method == "DELETE":
-        return ["404", "405", "409", "503", "504"]
-    codes = ["400", "405", "409", "413", "503", "504"]
+        return ["400", "404", "405", "409", "503", "504"]
+    codes = ["400", "405", "409", "413", "415", "503", "504"]
     return codes if method == "POST" and is_list else ["400", "404", *codes[1:]]
 
 
 class ResourceAutoSchema(AutoSchema):
-    """Adds resource parameters and the error responses every operation has."""
+    """Adds resource parameters, links and the error responses every operation has."""
 
     def _resource(self):
         return getattr(self.view, "resource", None)
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        resource = self._resource()
+        if operation is None or resource is None:
+            return operation
+        for parameter in operation.get("parameters", []):
+            _refine_parameter(parameter, resource)
+        if self.method == "POST" and "201" in operation["responses"]:
+            operation["responses"]["201"]["links"] = _row_links(resource)
+        return operation
 
     def get_operation_id(self) -> str:
         resource = self._resource()
         if resource is None:
             return super().get_operation_id()
         action = "list" if self._is_list_view() and self.method == "GET" else self.view.action
-        return f"{resource.slug.replace('-', '_')}_{action}"
+        return _operation_id(resource, action)
 
     def get_tags(self) -> list[str]:
         resource = self._resource()
@@ -100,7 +155,10 @@ class ResourceAutoSchema(AutoSchema):
             OpenApiParameter(
                 "fields",
                 {"type": "array", "items": {"type": "string", "enum": names}},
-                description="Serve only these fields, comma-separated.",
+                description=(
+                    "Serve only these fields, comma-separated. Rows then leave the other fields "
+                    "out, which is why no field of a row is marked required in responses."
+                ),
                 explode=False,
             )
         )
@@ -117,21 +175,35 @@ class ResourceAutoSchema(AutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        resource = self._resource()
-        if resource is None or field.field_name not in {f.name for f in resource.fields}:
-            return schema
-        definition = next(f for f in resource.fields if f.name == field.field_name)
-        if definition.type == "decimal":
-            _describe_decimal_bounds(schema, definition)
-        if definition.type == "reference" and direction == "response":
+        resource = getattr(field.parent, "resource", None)
+        definition = _definition(resource, field.field_name)
+        if definition is not None and definition.type == "reference" and direction == "response":
             return self._reference_schema(schema, resource.target(field.field_name), definition)
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        resource = getattr(serializer, "resource", None)
+        if resource is None:
+            return schema
+        properties = schema.get("properties", {})
+        for name, value in properties.items():
+            definition = _definition(resource, name)
+            if name == "id":
+                properties[name] = {**ROW_ID, "readOnly": True}
+            elif definition is not None and not (definition.type == "reference" and direction == "response"):
+                properties[name] = _value_schema(definition, resource, direction, value)
+        # Unknown fields in a body are refused, and rows serve nothing else.
+        schema["additionalProperties"] = False
+        if direction == "response":
+            schema.pop("required", None)
         return schema
 
     def _reference_schema(self, id_schema, target, definition) -> dict:
         # ``expand`` swaps the id for the referenced row, so both are documented.
         row = self.resolve_serializer(target.serializer_class, "response").ref
         schema = {
-            "oneOf": [{"type": "integer"}, row],
+            "oneOf": [ROW_ID, row],
             "description": f"The id of a {target.slug} row, or the row itself with expand={definition.name}.",
         }
         if id_schema.get("nullable"):
@@ -187,13 +259,227 @@ class ResourceSchemaGenerator(SchemaGenerator):
         return endpoints
 
 
-def _describe_decimal_bounds(schema: dict, definition) -> None:
-    # Decimals travel as strings (exact), where JSON Schema has no minimum or
-    # maximum; the bounds are stated for readers instead.
-    bounds = []
+def _operation_id(resource, action: str) -> str:
+    return f"{resource.slug.replace('-', '_')}_{action}"
+
+
+def _definition(resource, name: str):
+    if resource is None:
+        return None
+    return next((field for field in resource.fields if field.name == name), None)
+
+
+def _row_links(resource) -> dict:
+    """Links from a created row to the operations on it, by its id (for clients and schemathesis)."""
+    row_id = {"id": "$response.body#/id"}
+    actions = {
+        "retrieve": "Read the created row.",
+        "update": "Replace the created row.",
+        "partial_update": "Change fields of the created row.",
+        "destroy": "Delete the created row.",
+    }
+    return {
+        _link_name(action): {
+            "operationId": _operation_id(resource, action),
+            "parameters": row_id,
+            "description": description,
+        }
+        for action, description in actions.items()
+    }
+
+
+def _link_name(action: str) -> str:
+    return "".join(part.capitalize() for part in action.split("_"))
+
+
+# Values ----------------------------------------------------------------------
+
+
+def _value_schema(definition, resource, direction: str, mapped: dict) -> dict:
+    """The schema of one field's value in a body, following docs/semantics.md."""
+    kept = {key: mapped[key] for key in ("readOnly", "nullable", "description", "default") if key in mapped}
+    if definition.type == "time":
+        pattern = TIME_OUTPUT_PATTERN if direction == "response" else TIME_INPUT_PATTERN
+        return {"type": "string", "pattern": pattern, **kept}
+    if definition.type == "decimal":
+        model_field = resource.model._meta.get_field(definition.name)
+        schema = _decimal_schema(definition, model_field.max_digits, model_field.decimal_places, direction)
+        description = _decimal_description(definition, model_field, direction, kept)
+        return {**schema, **kept, "description": description}
+    if definition.type == "integer":
+        bounds = {key: mapped[key] for key in ("minimum", "maximum") if key in mapped}
+        return {**INT64, **bounds, **kept}
+    if definition.type == "reference":
+        return {**ROW_ID, **kept}
+    if definition.type == "json":
+        return {**JSON_VALUE, **kept}
+    if definition.type == "url":
+        return _url_schema(mapped, direction)
+    if definition.type in ("string", "text") and "pattern" in mapped:
+        return _with_portable_pattern(mapped)
+    return mapped
+
+
+def _url_schema(mapped: dict, direction: str) -> dict:
+    """URLs as the API reads them, not RFC 3986's ``format: uri``.
+
+    Django's URL validator takes characters that RFC 3986 leaves out (``]``
+    in a path), so requests get the pattern of URLs it surely accepts, and
+    responses a plain string: a URL once accepted is served as sent.
+    """
+    if "oneOf" in mapped:
+        # An optional URL is one of a URL or the empty string.
+        return {**mapped, "oneOf": [_url_schema(branch, direction) for branch in mapped["oneOf"]]}
+    if mapped.get("format") != "uri":
+        return mapped
+    schema = {key: value for key, value in mapped.items() if key != "format"}
+    return {**schema, "pattern": URL_PATTERN} if direction == "request" else schema
+
+
+def _decimal_schema(definition, digits: int, places: int, direction: str) -> dict:
+    if direction == "response":
+        # Served as a string with exactly ``places`` digits after the point.
+        fraction = rf"\.[0-9]{{{places}}}" if places else ""
+        return {"type": "string", "format": "decimal", "pattern": rf"^-?[0-9]+{fraction}$"}
+    step = Decimal(1).scaleb(-places)
+    largest = Decimal(10) ** (digits - places) - step
+    minimum = max(-largest, Decimal(definition.min_value)) if definition.min_value is not None else -largest
+    maximum = min(largest, Decimal(definition.max_value)) if definition.max_value is not None else largest
+    number = {"type": "number", "minimum": _json_number(minimum), "maximum": _json_number(maximum)}
+    number = {**number, "multipleOf": _json_number(step)} if places else {**number, "type": "integer"}
+    pattern = _decimal_pattern(digits - places, places, minimum, maximum)
+    if pattern is None:
+        return number
+    return {"anyOf": [{"type": "string", "format": "decimal", "pattern": pattern}, number]}
+
+
+def _decimal_pattern(whole_digits: int, places: int, minimum: Decimal, maximum: Decimal) -> str | None:
+    """Decimal strings within ``whole_digits`` and ``places``, narrowed to lie within the bounds.
+
+    A regular expression cannot say "at most 500", so the pattern allows the
+    whole numbers below the largest power of ten within the bounds (99.99 for
+    at most 500): every string it allows is accepted, and the number form of
+    the same value covers the rest of the range exactly. None when no
+    string of that shape lies within the bounds.
+    """
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    step = Decimal(1).scaleb(-places)
+    positive = _whole_part(_digits_below(maximum, whole_digits, step))
+    if minimum > 0:
+        # Whole parts of ``least`` digits and more, the first not 0, are all
+        # at least 10^(least - 1), which is at least the minimum.
+        least = 1
+        while Decimal(10) ** (least - 1) < minimum:
+            least += 1
+        widest = _digits_below(maximum, whole_digits, step)
+        if least > widest:
+            return None
+        return rf"^[1-9][0-9]{{{least - 1},{widest - 1}}}{fraction}$"
+    if minimum < 0:
+        negative = _whole_part(_digits_below(-minimum, whole_digits, step))
+        if negative == positive:
+            return rf"^-?{positive}{fraction}$"
+        return rf"^({positive}|-{negative}){fraction}$"
+    return rf"^{positive}{fraction}$"
+
+
+def _digits_below(bound: Decimal, whole_digits: int, step: Decimal) -> int:
+    """The most whole digits k such that every number of k whole digits is within ``bound``."""
+    digits = 0
+    while digits < whole_digits and Decimal(10) ** (digits + 1) - step <= bound:
+        digits += 1
+    return digits
+
+
+def _whole_part(digits: int) -> str:
+    if digits <= 1:
+        return "[0-9]" if digits == 1 else "0"
+    return rf"(0|[1-9][0-9]{{0,{digits - 1}}})"
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _decimal_description(definition, model_field, direction: str, kept: dict) -> str:
+    digits, places = model_field.max_digits, model_field.decimal_places
+    if direction == "response":
+        form = f"An exact decimal, served as a string with {places} digits after the point"
+    else:
+        form = (
+            f"An exact decimal, as a string or a JSON number, of up to {digits} digits, "
+            f"{places} after the point"
+        )
+    bounds = [form]
     if definition.min_value is not None:
         bounds.append(f"at least {plain_decimal(definition.min_value)}")
     if definition.max_value is not None:
         bounds.append(f"at most {plain_decimal(definition.max_value)}")
-    if bounds:
-        schema["description"] = f"A decimal number as a string, {' and '.join(bounds)}."
+    text = f"{', '.join(bounds)}."
+    return f"{kept['description']} {text}" if kept.get("description") else text
+
+
+# Patterns: Python's syntax that ECMA-262 (JSON Schema's dialect) reads
+# differently or not at all. Python's \d, \w and \s also match non-ASCII
+# digits, letters and spaces; spelled as ASCII classes they mean what the
+# server accepts only for ASCII text, so such patterns stay in the
+# description instead.
+PYTHON_ONLY = re.compile(r"\(\?P|\(\?#|\(\?[aiLmsux-]+[):]|\\[AZ]|\\[dwsDWS]|[*+?}][+]|\(\?>|\\N\{")
+
+
+def _with_portable_pattern(mapped: dict) -> dict:
+    pattern = mapped["pattern"]
+    if not PYTHON_ONLY.search(pattern):
+        return mapped
+    schema = {key: value for key, value in mapped.items() if key != "pattern"}
+    note = f"Must match the Python regular expression {pattern}."
+    schema["description"] = f"{mapped['description']} {note}" if mapped.get("description") else note
+    return schema
+
+
+# Query parameters --------------------------------------------------------------
+
+
+def _refine_parameter(parameter: dict, resource) -> None:
+    """Filter and ordering values as the API reads them (docs/semantics.md)."""
+    if parameter.get("in") == "path" and parameter["name"] == "id":
+        parameter["schema"] = ROW_ID
+    if parameter.get("in") != "query":
+        return
+    name = parameter["name"]
+    if name == "ordering":
+        terms = [term for field in resource.ordering_fields for term in (field, f"-{field}")]
+        parameter.update(explode=False, style="form")
+        parameter["schema"] = {"type": "array", "items": {"type": "string", "enum": terms}}
+        return
+    field_name, _, lookup = name.rpartition("__")
+    if lookup not in LOOKUPS:
+        field_name, lookup = name, "exact"
+    value = _filter_value_schema(resource, field_name, lookup)
+    if value is None:
+        return
+    if lookup == "in":
+        parameter["schema"] = {"type": "array", "items": value}
+    else:
+        parameter["schema"] = value
+
+
+def _filter_value_schema(resource, field_name: str, lookup: str) -> dict | None:
+    if lookup == "isnull":
+        return None
+    if field_name == "id":
+        return INT64
+    definition = _definition(resource, field_name)
+    if definition is None:
+        return None
+    if definition.type in ("integer", "reference"):
+        return INT64
+    if definition.type == "time":
+        return {"type": "string", "pattern": TIME_INPUT_PATTERN}
+    if definition.type == "decimal":
+        model_field = resource.model._meta.get_field(definition.name)
+        whole = model_field.max_digits - model_field.decimal_places
+        largest = Decimal(10) ** whole
+        pattern = _decimal_pattern(whole, model_field.decimal_places, -largest, largest)
+        return {"type": "string", "format": "decimal", "pattern": pattern}
+    return None

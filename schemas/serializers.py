@@ -90,19 +90,33 @@ class ResourceSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
     def validate(self, attrs):
-        taken = {
+        # Valid values that conflict with the data: one 409 naming them all.
+        conflicts = {**self._missing_references(attrs), **self._taken_values(attrs)}
+        if conflicts:
+            raise Conflict(
+                f"The request conflicts with existing data: {', '.join(conflicts)}.", errors=conflicts
+            )
+        return attrs
+
+    def _missing_references(self, attrs) -> dict[str, list[str]]:
+        return {
+            name: [f"There is no {self.resource.target(name).slug} row with id {value.pk}."]
+            for name, value in attrs.items()
+            if isinstance(value, values.MissingRow)
+        }
+
+    def _taken_values(self, attrs) -> dict[str, list[str]]:
+        return {
             name: ["A row with this value already exists."]
             for name in self._unique_names(attrs)
             if self._value_taken(name, attrs[name])
         }
-        if taken:
-            raise Conflict(f"A unique value is already taken: {', '.join(taken)}.", errors=taken)
-        return attrs
 
     def _unique_names(self, attrs) -> list[str]:
         return [
             field.name for field in self.resource.fields
             if field.unique and attrs.get(field.name) is not None
+            and not isinstance(attrs[field.name], values.MissingRow)
         ]
 
     def _value_taken(self, name: str, value) -> bool:

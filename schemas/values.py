@@ -171,15 +171,33 @@ class StrictUUIDField(serializers.UUIDField):
         return uuid.UUID(data)
 
 
+class MissingRow:
+    """A well-formed id of a row that does not exist: a conflict with the data, not a bad value."""
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """The id of an existing row: a JSON integer within the 64-bit range."""
+    """The id of a row: a JSON integer within the 64-bit range.
+
+    Whether the row exists is the data's state, which no document can say;
+    a missing row comes back as ``MissingRow`` for the serializer to answer
+    with a 409 once every value is known to be valid.
+    """
+
+    default_error_messages = {"out_of_range": "Ids are whole numbers within the signed 64-bit range."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not INT64_MIN <= data <= INT64_MAX:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
+            self.fail("out_of_range")
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(pk=data)
+        except queryset.model.DoesNotExist:
+            return MissingRow(data)
 
 
 class CanonicalJSONField(serializers.JSONField):

@@ -8,6 +8,7 @@ own hooks (``get_queryset``, ``get_serializer_class``...).
 
 from __future__ import annotations
 
+from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
@@ -85,6 +86,13 @@ class ResourceViewSet(viewsets.ModelViewSet):
     def _same_database(self, field_name: str) -> bool:
         target = self.resource.target(field_name).model
         return target._fauxsite_alias == self.resource.model._fauxsite_alias
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            # Django's message names the runtime model class; clients know the schema.
+            raise NotFound(f"There is no {self.resource.slug} row with id {self.kwargs['pk']}.") from None
 
     def get_serializer_class(self):
         return self.resource.serializer_class

@@ -274,3 +274,49 @@ def test_it_answers_a_refused_value_with_400_not_503():
 
     assert isinstance(translated, RefusedValue)
     assert translated.status_code == 400
+
+
+def test_it_answers_a_reference_to_a_missing_row_with_409(api, places):
+    Field.objects.create(schema=places, name="parent", type="reference", to=places, required=False)
+
+    missing = api.post("/api/v1/places/", {"name": "x", "parent": 424242}, format="json")
+    beyond = api.post("/api/v1/places/", {"name": "x", "parent": 2**63}, format="json")
+
+    assert problem(missing, 409)["errors"] == {"parent": ["There is no places row with id 424242."]}
+    assert "parent" in problem(beyond, 400)["errors"]
+    assert count_rows(api) == len(PLACES)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"count": ""}, {"day__gt": ""}, {"open": ""}, {"count__in": ""}, {"token": ""}, {"price": "1e2"}],
+)
+def test_it_refuses_an_empty_or_malformed_filter_value(api, places, query):
+    (name,) = query
+    assert name in problem(api.get("/api/v1/places/", query), 400)["errors"]
+
+
+def test_it_reads_an_empty_text_filter_as_the_empty_string(api, places):
+    assert api.post("/api/v1/places/", {"name": "blank", "code": ""}, format="json").status_code == 201
+
+    assert names(api.get("/api/v1/places/", {"code": ""})) == ["blank"]
+    # __ne keeps nulls: a null is not the empty string.
+    assert sorted(names(api.get("/api/v1/places/", {"code__ne": ""}))) == sorted(PLACES)
+    assert len(names(api.get("/api/v1/places/", {"code__isnull": "true", "page_size": 100}))) == len(PLACES)
+
+
+def test_it_reads_text_filter_values_as_sent(api, places):
+    api.post("/api/v1/places/", {"name": " padded "}, format="json")
+
+    assert names(api.get("/api/v1/places/", {"name": " padded "})) == [" padded "]
+    assert names(api.get("/api/v1/places/", {"name": "padded"})) == []
+
+
+def test_it_accepts_any_finite_double_in_a_float_filter(api, places):
+    assert names(api.get("/api/v1/places/", {"ratio__gt": "8.7e204"})) == []
+
+
+def test_it_names_the_schema_in_a_404(api, places):
+    response = api.get("/api/v1/places/99999/")
+
+    assert problem(response, 404)["detail"] == "There is no places row with id 99999."
