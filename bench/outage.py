@@ -212,15 +212,14 @@ def _measure_rounds(base_url: str, live: LiveServer, generator: str, options, he
 
 
 def _measure_up(base_url: str, live: LiveServer, scenarios: dict, generator: str, options) -> dict:
-    recovery = None
-    if not live.running():
-        live.start()
-        recovery = _seconds_until_live_serves(base_url, scenarios["live"].headers, options.workers)
+    recovery = _bring_back(base_url, live, scenarios["live"].headers, options.workers)
     return {"recovery_seconds": recovery, **_both_loads(base_url, scenarios, generator, options)}
 
 
 def _measure_down(base_url: str, live: LiveServer, scenarios: dict, generator: str, options,
                   headers: dict) -> dict:
+    # Every outage starts from a source in service, its pooled connections open.
+    _bring_back(base_url, live, headers, options.workers)
     live.stop()
     probes = [_timed_get(base_url, LIVE_PATH, headers) for _ in range(PROBES)]
     readyz = _timed_get(base_url, "/readyz", {})
@@ -259,6 +258,14 @@ def _timed_get(base_url: str, path: str, headers: dict) -> dict:
     if path == "/readyz":
         answer["body"] = json.loads(body)
     return answer
+
+
+def _bring_back(base_url: str, live: LiveServer, headers: dict, workers: int) -> float | None:
+    """Start the live server if it is stopped; the seconds until every worker serves it again."""
+    if live.running():
+        return None
+    live.start()
+    return _seconds_until_live_serves(base_url, headers, workers)
 
 
 def _seconds_until_live_serves(base_url: str, headers: dict, workers: int) -> float:
