@@ -16,6 +16,7 @@ differing position marked; ``write_full`` writes every finding.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,11 +74,28 @@ def _unexpected_status(index: int, step: Step, runs: dict[str, list[Answer]]) ->
     wrong = tuple(
         (engine, answers[index]) for engine, answers in runs.items() if answers[index].status != step.expect
     )
-    if not wrong:
-        return []
-    statuses = "/".join(sorted({str(answer.status) for _engine, answer in wrong}))
-    engines = " and ".join(engine for engine, _answer in wrong)
-    return [Finding(index, step, f"expected {step.expect}, got {statuses} on {engines}", wrong)]
+    if wrong:
+        statuses = "/".join(sorted({str(answer.status) for _engine, answer in wrong}))
+        engines = " and ".join(engine for engine, _answer in wrong)
+        return [Finding(index, step, f"expected {step.expect}, got {statuses} on {engines}", wrong)]
+    unnamed = tuple(
+        (engine, answers[index]) for engine, answers in runs.items() if not _names(answers[index], step.names)
+    )
+    if unnamed:
+        engines = " and ".join(engine for engine, _answer in unnamed)
+        return [Finding(index, step, f"{step.expect} does not name the field on {engines}", unnamed)]
+    return []
+
+
+def _names(answer: Answer, field: str | None) -> bool:
+    """Whether the problem details name ``field`` (as an error key, or in the detail)."""
+    if field is None:
+        return True
+    try:
+        problem = json.loads(answer.body)
+    except ValueError:
+        return False
+    return field in (problem.get("errors") or {}) or field in str(problem.get("detail", ""))
 
 
 def _broken_promises(index: int, step: Step, engine: str, answers: list[Answer]) -> list[Finding]:

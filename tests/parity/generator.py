@@ -98,8 +98,10 @@ class Step:
     path: str
     body: bytes | None = None
     content_type: str = "application/json"
-    # The status the contract demands, where it is explicit (refused values).
+    # The status the contract demands, where it is explicit (refused values),
+    # and the field its problem details must name.
     expect: int | None = None
+    names: str | None = None
     # An earlier step whose body this one must repeat (nothing was stored).
     same_body_as: int | None = None
 
@@ -347,16 +349,16 @@ class Generator:
             for value in refused:
                 body = {**self.valid_new_row(), name: value}
                 klass = f"refused {field_type(name)} in create"
-                self.send(klass, "post", SPECIMENS, body, f"{name}={value!r:.60}", expect=400)
+                self.send(klass, "post", SPECIMENS, body, f"{name}={value!r:.60}", expect=400, names=name)
                 self.send(f"refused {field_type(name)} in patch", "patch", f"{SPECIMENS}{target.id}/",
-                          {name: value}, f"{name}={value!r:.60}", expect=400)
+                          {name: value}, f"{name}={value!r:.60}", expect=400, names=name)
         for name, missing in MISSING_REFERENCES.items():
             for value in missing:
                 body = {**self.valid_new_row(), name: value}
                 self.send("missing reference in create", "post", SPECIMENS, body, f"{name}={value}",
-                          expect=409)
+                          expect=409, names=name)
                 self.send("missing reference in patch", "patch", f"{SPECIMENS}{target.id}/", {name: value},
-                          f"{name}={value}", expect=409)
+                          f"{name}={value}", expect=409, names=name)
         for text in v.REFUSED_JSON_TEXT:
             row = encode(self.valid_new_row()).decode()
             body = row[:-1] + f', "extra": {text}}}'
@@ -388,10 +390,7 @@ class Generator:
 
     def valid_new_row(self) -> dict:
         """A valid body whose unique values are free (not remembered: it is not meant to be stored)."""
-        body = self.fresh_row()
-        for name in self.model.taken:
-            body.pop(name, None)
-        return body
+        return self.fresh_row()
 
     def filters(self, share: float = 1.0) -> None:
         """Every lookup of every field; ``share`` of the values each draws, at least one."""
