@@ -84,13 +84,24 @@ class SchemaScopes(BaseScopes):
         return {**GLOBAL_SCOPES, **schema_scopes()}
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
-        from fauxsite.models import ApplicationScopes
-
-        allowed = ApplicationScopes.allowed_for(application)
-        return [scope for scope in self.get_all_scopes() if scope in allowed]
+        return grantable_scopes(application)
 
     def get_default_scopes(self, application=None, request=None, *args, **kwargs) -> list[str]:
         return []
+
+
+def grantable_scopes(application) -> list[str]:
+    """The one answer to "which scopes may this application hold?", on every issuing path.
+
+    /o/token/ and /o/authorize/ (through ``SchemaScopes``), a refresh (which
+    keeps only these of the original scopes), the admin's "Issue a token" page
+    and ``manage.py issue_token`` all ask it: the scopes an admin allowed the
+    application that still exist, in the order of ``get_all_scopes``.
+    """
+    from fauxsite.models import ApplicationScopes
+
+    allowed = ApplicationScopes.allowed_for(application)
+    return [scope for scope in SchemaScopes().get_all_scopes() if scope in allowed]
 
 
 # Authentication ----------------------------------------------------------------

@@ -15,15 +15,16 @@ from oauth2_provider import admin as oauth_admin
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from fauxsite.access import SchemaScopes
+from fauxsite.access import SchemaScopes, grantable_scopes
 from fauxsite.models import ApplicationScopes, AuditEntry
 from fauxsite.oauth import TokenRequestError, issue_token
 
 Application = get_application_model()
 
 
-def _scope_choices() -> list[tuple[str, str]]:
-    return [(name, f"{name}: {description}") for name, description in SchemaScopes().get_all_scopes().items()]
+def _scope_choices(names=None) -> list[tuple[str, str]]:
+    scopes = SchemaScopes().get_all_scopes()
+    return [(name, f"{name}: {scopes[name]}") for name in (scopes if names is None else names)]
 
 
 class ApplicationScopesForm(forms.ModelForm):
@@ -56,14 +57,17 @@ class ApplicationScopesInline(admin.StackedInline):
 
 
 class IssueTokenForm(forms.Form):
-    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only the scopes this application is allowed; change those on the application.",
+    )
     expires_in = forms.IntegerField(
         label="Expires in (seconds)", min_value=1, help_text="3600 is an hour, 2592000 thirty days."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = _scope_choices()
+        self.fields["scopes"].choices = _scope_choices(grantable_scopes(application))
 
 
 admin.site.unregister(Application)
@@ -72,6 +76,8 @@ admin.site.unregister(Application)
 @admin.register(Application)
 class ApplicationAdmin(oauth_admin.ApplicationAdmin):
     inlines = [ApplicationScopesInline]
+    # The toolkit's own application pages are not routed: nothing to view on site.
+    view_on_site = False
     change_form_template = "admin/fauxsite/application_change_form.html"
 
     def get_urls(self):
@@ -86,8 +92,8 @@ class ApplicationAdmin(oauth_admin.ApplicationAdmin):
         application = get_object_or_404(Application, pk=object_id)
         if not self.has_change_permission(request, application):
             raise PermissionDenied
-        form = IssueTokenForm(request.POST or None, initial={
-            "scopes": sorted(ApplicationScopes.allowed_for(application)),
+        form = IssueTokenForm(request.POST or None, application=application, initial={
+            "scopes": grantable_scopes(application),
             "expires_in": oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS,
         })
         context = {**self.admin_site.each_context(request), "opts": self.opts, "original": application,

@@ -7,6 +7,10 @@ application pages are left out: applications are created in the admin.
 The endpoints that take a client secret are rate-limited per client IP, so a
 secret cannot be guessed at speed.
 
+An application only ever holds the scopes an admin allowed it
+(``fauxsite.access.grantable_scopes``), whichever path issues the token: the
+token endpoint, a refresh, the admin page or ``manage.py issue_token``.
+
 Tokens are stored as SHA-256 checksums (the plaintext column stays empty), so
 an issued token is shown once and can never be shown again.
 """
@@ -22,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as oauth_views
 from oauth2_provider.models import get_access_token_model, set_token_value
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
 from fauxsite.ratelimits import count_oauth_request
@@ -38,7 +43,7 @@ class TokenRequestError(ValueError):
 
 def issue_token(application, scopes: list[str], expires_in: int | None = None, user=None):
     """Creates an access token for ``application``; returns (token, plaintext)."""
-    from fauxsite.access import SchemaScopes
+    from fauxsite.access import SchemaScopes, grantable_scopes
 
     scopes = list(dict.fromkeys(scopes))
     unknown = sorted(set(scopes) - set(SchemaScopes().get_all_scopes()))
@@ -47,6 +52,10 @@ def issue_token(application, scopes: list[str], expires_in: int | None = None, u
                                 "and <slug>:write; read, write and introspection cover all.")
     if not scopes:
         raise TokenRequestError("Give at least one scope.")
+    refused = [scope for scope in scopes if scope not in grantable_scopes(application)]
+    if refused:
+        raise TokenRequestError(f"{application.name} may not be granted {', '.join(refused)}. Add them "
+                                "to its allowed scopes in the admin first.")
     seconds = oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS if expires_in is None else expires_in
     if not 1 <= seconds <= MAX_ISSUED_TOKEN_SECONDS:
         raise TokenRequestError(f"The expiry must be 1 to {MAX_ISSUED_TOKEN_SECONDS} seconds.")
@@ -60,6 +69,29 @@ def issue_token(application, scopes: list[str], expires_in: int | None = None, u
     set_token_value(token, plaintext)
     token.save()
     return token, plaintext
+
+
+# The token endpoint's checks ------------------------------------------------------------
+
+
+class ScopedValidator(OAuth2Validator):
+    """django-oauth-toolkit's validator, with refreshes held to the allowed scopes.
+
+    New tokens are already checked against ``SchemaScopes.get_available_scopes``.
+    A refresh reuses the original token's scopes without asking it, so a scope
+    an admin has since withdrawn would come back; here it is dropped instead.
+    """
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs) -> list[str]:
+        from fauxsite.access import grantable_scopes
+
+        original = super().get_original_scopes(refresh_token, request, *args, **kwargs)
+        original = original.split() if isinstance(original, str) else list(original)
+        allowed = set(grantable_scopes(request.client))
+        return [scope for scope in original if scope in allowed]
+
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs) -> bool:
+        return False
 
 
 # Endpoints ----------------------------------------------------------------------------

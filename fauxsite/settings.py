@@ -328,6 +328,8 @@ OAUTH2_PROVIDER = {
     # plus read, write and introspection; an application gets only the scopes
     # an admin allowed it.
     "SCOPES_BACKEND_CLASS": "fauxsite.access.SchemaScopes",
+    # Holds a refresh to the scopes the application is still allowed.
+    "OAUTH2_VALIDATOR_CLASS": "fauxsite.oauth.ScopedValidator",
     "SCOPES": {"read": "Read every schema.", "write": "Write every schema."},
     # The toolkit's default grants every scope to a request that names none.
     "DEFAULT_SCOPES": [],

@@ -215,3 +215,84 @@ def test_it_configures_the_toolkit_deliberately():
     assert oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS
     assert oauth2_settings.ROTATE_REFRESH_TOKEN and oauth2_settings.REFRESH_TOKEN_REUSE_PROTECTION
     assert oauth2_settings.PKCE_REQUIRED
+
+
+# Allowed scopes on every issuing path -------------------------------------------------
+
+
+@pytest.fixture
+def reader(library):
+    return make_application("reader", "books:read")
+
+
+def test_it_refuses_an_unallowed_scope_on_the_command_line(reader):
+    with pytest.raises(CommandError, match="reader may not be granted books:write"):
+        call_command("issue_token", application="reader", scopes="books:write", stdout=StringIO())
+
+    assert not AccessToken.objects.exists()
+
+
+def test_it_refuses_an_unallowed_scope_at_the_token_endpoint(client, reader):
+    response = request_token(client, reader, "books:write")
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
+
+
+def test_it_offers_only_the_allowed_scopes_in_the_admin(client, reader, admin_user):
+    client.force_login(admin_user)
+    url = f"/admin/oauth2_provider/application/{reader.pk}/issue-token/"
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, {"scopes": ["books:write"], "expires_in": 600})
+
+    assert 'value="books:read"' in page and 'value="books:write"' not in page
+    assert refused.status_code == 200
+    assert "books:write is not one of the available choices" in refused.content.decode()
+    assert not AccessToken.objects.exists()
+
+
+def test_it_lets_no_refresh_bring_back_a_withdrawn_scope(client, mobile, app_user):
+    mobile.allowed_scopes.scopes = "books:read books:write"
+    mobile.allowed_scopes.save()
+    client.force_login(app_user)
+    verifier, challenge = pkce_pair()
+    code = authorization_code(client, mobile, "books:read books:write", challenge)
+    first = exchange_code(client, mobile, code, verifier).json()
+    assert first["scope"] == "books:read books:write"
+    mobile.allowed_scopes.scopes = "books:read"
+    mobile.allowed_scopes.save()
+
+    second = refresh(client, mobile, first["refresh_token"]).json()
+
+    assert second["scope"] == "books:read"
+    assert AccessToken.objects.get(token_checksum=hashlib.sha256(
+        second["access_token"].encode()).hexdigest()).scope == "books:read"
+
+
+def test_it_lets_no_refresh_ask_for_more_than_it_had(client, mobile, app_user):
+    client.force_login(app_user)
+    verifier, challenge = pkce_pair()
+    first = exchange_code(client, mobile, authorization_code(client, mobile, "books:read", challenge),
+                          verifier).json()
+
+    wider = post_form(client, "/o/token/", {"grant_type": "refresh_token", "scope": "books:read books:write",
+                                            "refresh_token": first["refresh_token"]}, **basic_auth(mobile))
+
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+
+
+def test_it_has_one_function_decide_the_scopes_an_application_may_hold(reader):
+    from fauxsite.access import grantable_scopes
+
+    assert grantable_scopes(reader) == ["books:read"]
+    assert SchemaScopes().get_available_scopes(application=reader) == ["books:read"]
+    assert grantable_scopes(None) == []
+
+
+def test_it_has_no_view_on_site_link_for_applications(client, reader, admin_user):
+    client.force_login(admin_user)
+
+    page = client.get(f"/admin/oauth2_provider/application/{reader.pk}/change/")
+
+    assert page.status_code == 200
+    assert "viewsitelink" not in page.content.decode()

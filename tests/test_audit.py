@@ -144,7 +144,7 @@ def test_it_records_tokens_issued_and_revoked_at_the_oauth_endpoints(library):
 
 
 def test_it_records_tokens_issued_in_the_admin_by_the_admin(library, admin_client, admin_user):
-    application = make_application("shop", "")
+    application = make_application("shop", "books:read")
 
     admin_client.post(f"/admin/oauth2_provider/application/{application.pk}/issue-token/",
                       {"scopes": ["books:read"], "expires_in": 60})

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from datasources.switching import switch_source
+from fauxsite.models import ApplicationScopes
 from fauxsite.oauth import issue_token
 from schemas.models import Source
 from tests import test_live_support as support
@@ -52,6 +53,7 @@ def bearer(scopes: str) -> APIClient:
         client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
     )
+    ApplicationScopes.objects.create(application=application, scopes=scopes)
     _token, plaintext = issue_token(application, scopes.split())
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")

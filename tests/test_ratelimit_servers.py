@@ -97,8 +97,10 @@ from oauth2_provider.models import get_application_model
 from schemas.models import Field, Schema
 schema = Schema.objects.create(slug="{slug}", name="Shelves", access="token", read_rate_limit="{limit}/d")
 Field.objects.create(schema=schema, name="label", type="string", max_length=40)
-get_application_model().objects.create(name="loadtest", client_type="confidential",
-                                       authorization_grant_type="client-credentials")
+from fauxsite.models import ApplicationScopes
+application = get_application_model().objects.create(name="loadtest", client_type="confidential",
+                                                      authorization_grant_type="client-credentials")
+ApplicationScopes.objects.create(application=application, scopes="{slug}:read")
 """
 
 
