@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -52,6 +53,10 @@ JSON_VALUE = {
 URL_PATTERN = (
     r"^https?://[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){0,3}"
     r"\.[a-z]{2,12}(/[!-~]*)?$"
+)
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,20}){0,2}@[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?"
+    r"(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){0,3}\.[a-z]{2,12}$"
 )
 LOOKUPS = ("ne", "in", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith", "isnull")
 
@@ -89,7 +94,10 @@ ERROR_DESCRIPTIONS = {
         "query parameter."
     ),
     "404": "No such resource, row or page.",
-    "409": "Conflicts with existing data: a unique value, or rows referencing this one.",
+    "409": (
+        "Conflicts with existing data: a unique value taken, a referenced row that does not exist, "
+        "or rows still referencing this one."
+    ),
     "405": "The resource is read-only: its data source accepts no writes.",
     "413": "The request body is over the size limit.",
     "415": "The request body is not JSON (application/json).",
@@ -315,6 +323,8 @@ def _value_schema(definition, resource, direction: str, mapped: dict) -> dict:
         return {**JSON_VALUE, **kept}
     if definition.type == "url":
         return _url_schema(mapped, direction)
+    if definition.type == "email" and direction == "request":
+        return _email_schema(mapped)
     if definition.type in ("string", "text") and "pattern" in mapped:
         return _with_portable_pattern(mapped)
     return mapped
@@ -328,12 +338,27 @@ def _url_schema(mapped: dict, direction: str) -> dict:
     responses a plain string: a URL once accepted is served as sent.
     """
     if "oneOf" in mapped:
-        # An optional URL is one of a URL or the empty string.
-        return {**mapped, "oneOf": [_url_schema(branch, direction) for branch in mapped["oneOf"]]}
+        # An optional URL is one of a URL or the empty string; served, a plain
+        # string covers both (and oneOf would refuse "", which both match).
+        branches = [_url_schema(branch, direction) for branch in mapped["oneOf"]]
+        if direction == "response":
+            rest = {key: value for key, value in mapped.items() if key != "oneOf"}
+            return {**rest, **branches[0]}
+        return {**mapped, "oneOf": branches}
     if mapped.get("format") != "uri":
         return mapped
     schema = {key: value for key, value in mapped.items() if key != "format"}
     return {**schema, "pattern": URL_PATTERN} if direction == "request" else schema
+
+
+def _email_schema(mapped: dict) -> dict:
+    # JSON Schema's email format allows addresses Django refuses (a one-letter
+    # top-level domain), so requests also get the pattern of surely valid ones.
+    if "oneOf" in mapped:
+        return {**mapped, "oneOf": [_email_schema(branch) for branch in mapped["oneOf"]]}
+    if mapped.get("format") != "email":
+        return mapped
+    return {**mapped, "pattern": EMAIL_PATTERN}
 
 
 def _decimal_schema(definition, digits: int, places: int, direction: str) -> dict:
@@ -456,10 +481,14 @@ def _refine_parameter(parameter: dict, resource) -> None:
     if lookup not in LOOKUPS:
         field_name, lookup = name, "exact"
     value = _filter_value_schema(resource, field_name, lookup)
+    if value is None and lookup == "in":
+        value = parameter["schema"].get("items", {})
     if value is None:
         return
     if lookup == "in":
-        parameter["schema"] = {"type": "array", "items": value}
+        # An empty list is no value, and the list has a cap.
+        limit = settings.FAUXSITE_MAX_FILTER_VALUES
+        parameter["schema"] = {"type": "array", "items": value, "minItems": 1, "maxItems": limit}
     else:
         parameter["schema"] = value
 
@@ -474,6 +503,9 @@ def _filter_value_schema(resource, field_name: str, lookup: str) -> dict | None:
         return None
     if definition.type in ("integer", "reference"):
         return INT64
+    if definition.type in ("email", "url"):
+        # Read as text, but an empty one is no value.
+        return {"type": "string", "minLength": 1}
     if definition.type == "time":
         return {"type": "string", "pattern": TIME_INPUT_PATTERN}
     if definition.type == "decimal":
