@@ -27,13 +27,15 @@ JSON_SAFE_INTEGER = 2**53 - 1
 JSON_MAX_DEPTH = 32
 
 FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# [0-9], not \d: Python's \d also matches other scripts' digits, which the
+# document's patterns (ECMA regular expressions) do not.
+DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 DATETIME_PATTERN = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
-TIME_PATTERN = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+TIME_PATTERN = re.compile(r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$")
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
+DECIMAL_PATTERN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 def is_number(value) -> bool:
@@ -110,6 +112,10 @@ class StrictBooleanField(serializers.BooleanField):
 
 class StrictDecimalField(serializers.DecimalField):
     """A decimal as a string of digits (``"12.50"``), or a JSON number."""
+
+    def validate_empty_values(self, data):
+        # DRF reads "" (and "  ") as null for a nullable decimal; JSON has null for that.
+        return serializers.Field.validate_empty_values(self, data)
 
     def to_internal_value(self, data):
         if isinstance(data, str):

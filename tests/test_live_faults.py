@@ -144,8 +144,9 @@ def read_only_view_schema(live_db, slug: str, seconds: float) -> Schema:
 
 
 def test_it_answers_504_when_a_statement_runs_past_the_timeout(api, live_db, _live_settings):
-    _live_settings.FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS = 300
     read_only_view_schema(live_db, "ledgers", seconds=2)
+    # After the switch: readiness reads every row, and the view sleeps.
+    _live_settings.FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS = 300
 
     started = time.monotonic()
     body = assert_problem(api.get("/api/v1/ledgers/"), 504)

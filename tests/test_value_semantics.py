@@ -320,3 +320,11 @@ def test_it_names_the_schema_in_a_404(api, places):
     response = api.get("/api/v1/places/99999/")
 
     assert problem(response, 404)["detail"] == "There is no places row with id 99999."
+
+
+@pytest.mark.parametrize(
+    "field, value", [("price", "\uff11\uff12"), ("day", "\uff12\uff10\uff12\uff14-05-01"), ("price", "")]
+)
+def test_it_reads_only_ascii_digits(api, places, field, value):
+    body = {"name": "x", field: value}
+    assert field in problem(api.post("/api/v1/places/", body, format="json"), 400)["errors"]
