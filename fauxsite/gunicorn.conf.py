@@ -36,6 +36,11 @@ keepalive = _int("GUNICORN_KEEPALIVE", 2)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 
+# The longest request line gunicorn takes (its default is 4094): long
+# filter lists such as ``title__in=`` fit, and longer lines get gunicorn's
+# own 414 before fauxsite sees them. A proxy in front has a limit of its own.
+limit_request_line = 8190
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
