@@ -210,6 +210,7 @@ def may_access(request, schema, method: str) -> bool:
     means no one usable authenticated (DRF answers 401, or 403 to a
     non-staff session); a token without the scope raises the 403.
     """
+    _note_asked(request, schema, method)
     if is_staff_session(request) or anonymous_allowed(schema, method):
         return True
     token = token_of(request)
@@ -219,6 +220,15 @@ def may_access(request, schema, method: str) -> bool:
     if any(token.allow_scopes([scope]) for scope in scopes):
         return True
     raise InsufficientScope(scopes)
+
+
+def _note_asked(request, schema, method: str) -> None:
+    # On the Django request, so tests can prove that each path asked, and for which schemas.
+    django_request = getattr(request, "_request", request)
+    asked = getattr(django_request, "fauxsite_access_asked", None)
+    if asked is None:
+        asked = django_request.fauxsite_access_asked = []
+    asked.append((schema.slug, method.upper()))
 
 
 # The documentation ---------------------------------------------------------------
