@@ -113,6 +113,7 @@ class BearerAuthentication(OAuth2Authentication):
     django-oauth-toolkit treats an invalid token as no credentials, which would
     let an expired token still read a public schema; a client that sends a
     token must learn that it no longer works (RFC 6750 ``invalid_token``).
+    Each one is a strike against the address: guessing tokens ends in a block.
     """
 
     www_authenticate_realm = REALM
@@ -120,6 +121,9 @@ class BearerAuthentication(OAuth2Authentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None and _has_bearer(request):
+            from fauxsite import blocks
+
+            blocks.invalid_token(request)
             error = getattr(request, "oauth2_error", {}) or {}
             description = error.get("error_description") or "The access token is invalid or expired."
             request.oauth2_error = {"error": "invalid_token", "error_description": str(description)}

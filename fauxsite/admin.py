@@ -1,6 +1,7 @@
 """
 Access in the admin: OAuth applications with the scopes they may be granted,
-tokens issued from the admin (shown once), and the read-only audit trail.
+tokens issued from the admin (shown once), blocks on abusive clients (lifted
+here), and the read-only audit trail.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from oauth2_provider import admin as oauth_admin
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
+from fauxsite import blocks
 from fauxsite.access import SchemaScopes, grantable_scopes
-from fauxsite.models import ApplicationScopes, AuditEntry
+from fauxsite.models import ApplicationScopes, AuditEntry, Block
 from fauxsite.oauth import TokenRequestError, issue_token
 
 Application = get_application_model()
@@ -117,6 +119,34 @@ class ApplicationAdmin(oauth_admin.ApplicationAdmin):
         # Only its checksum is stored: this page is the one chance to copy it.
         response["Cache-Control"] = "no-store"
         return response
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["key", "reason", "created", "until", "is_active", "lifted", "lifted_by"]
+    list_filter = ["reason", "created"]
+    search_fields = ["key", "request_id"]
+    actions = ["lift_action"]
+    list_select_related = ["lifted_by"]
+
+    @admin.display(boolean=True, description="active")
+    def is_active(self, block: Block) -> bool:
+        return block.active
+
+    @admin.action(description="Lift the selected blocks", permissions=["change"])
+    def lift_action(self, request, queryset):
+        lifted = blocks.lift(queryset, request=request)
+        self.message_user(request, f"Lifted {lifted} block(s).", messages.SUCCESS)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Lifting is the one change, and it goes through the action (audited).
+        return [field.name for field in self.model._meta.fields]
 
 
 @admin.register(AuditEntry)

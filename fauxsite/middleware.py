@@ -1,6 +1,7 @@
 """
 Request-scoped context: a request id on every request, response and log line,
-and the rate-limit headers of the throttle that counted the request.
+and the rate-limit headers of the throttle that counted the request; and two
+early refusals: blocked addresses, and API bodies without a length.
 
 An ``X-Request-ID`` sent by a proxy or client is kept when it looks like an
 id (so one id follows a call across services); otherwise a new one is made.
@@ -86,3 +87,48 @@ class RateLimitHeadersMiddleware:
             for name, value in rate_limit_headers(usage).items():
                 response[name] = value
         return response
+
+
+class BlockMiddleware:
+    """Refuses blocked addresses on the API and OAuth endpoints, before any other work.
+
+    429 problem details with ``Retry-After``; the block, why and until when,
+    is in the admin (``fauxsite.blocks``).
+    """
+
+    PREFIXES = ("/api/", "/o/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.PREFIXES):
+            from fauxsite import blocks
+            from fauxsite.errors import problem
+
+            seconds = blocks.seconds_blocked([blocks.address_key(request)])
+            if seconds:
+                return problem(429, f"This address is blocked for repeated abuse; try again in {seconds} "
+                               "seconds.", code="blocked", headers={"Retry-After": str(seconds)})
+        return self.get_response(request)
+
+
+class LengthRequiredMiddleware:
+    """Answers 411 to an API body sent chunked, without Content-Length.
+
+    Django reads a body only as far as Content-Length says, so a chunked body
+    would be read as empty and answered "field required"; the body size limit
+    is also checked on that header before anything is read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH") and request.path.startswith("/api/"):
+            from fauxsite.errors import problem
+
+            return problem(411, "Send the body with a Content-Length header; chunked bodies are not read.",
+                           code="length_required")
+        return self.get_response(request)

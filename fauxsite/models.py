@@ -1,6 +1,7 @@
 """
 Access records kept in ``default``: the scopes each OAuth application may be
-granted, and the audit trail of writes and admin changes.
+granted, blocks on abusive clients, and the audit trail of writes and admin
+changes.
 """
 
 from __future__ import annotations
@@ -42,6 +43,42 @@ class ApplicationScopes(models.Model):
         return set((scopes or "").split())
 
 
+class Block(models.Model):
+    """A client refused until ``until``: an address, a login name or an OAuth application.
+
+    The cache holds the live copy that requests check (``fauxsite.blocks``);
+    this row is what the admin shows and lifts, and what outlives the block.
+    """
+
+    class Reason(models.TextChoices):
+        LOGIN_FAILURES = "login_failures", "failed logins"
+        INVALID_TOKENS = "invalid_tokens", "invalid bearer tokens"
+        RATE_LIMITED = "rate_limited", "repeated 429s"
+
+    key = models.CharField(
+        max_length=200, db_index=True,
+        help_text="ip:<address>, login:<username> or app:<application id>: who is refused.",
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(db_index=True)
+    lifted = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_reason_display()})"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted is None and self.until > timezone.now()
+
+
 class AuditEntry(models.Model):
     """One write through the API, or one change to the catalog or to access."""
 
@@ -51,6 +88,8 @@ class AuditEntry(models.Model):
         DELETED = "deleted"
         TOKEN_ISSUED = "token_issued", "token issued"
         TOKEN_REVOKED = "token_revoked", "token revoked"
+        BLOCKED = "blocked"
+        BLOCK_LIFTED = "block_lifted", "block lifted"
 
     class Origin(models.TextChoices):
         API = "api", "API"

@@ -12,6 +12,9 @@ A client is its OAuth application (client-credentials tokens have no user),
 else its user, else its IP address. Behind a proxy, ``X-Forwarded-For`` is
 believed only as far as ``FAUXSITE_TRUSTED_PROXIES`` says.
 
+Each 429 is also a strike (``fauxsite.blocks``): a client that keeps calling
+past its limit is blocked outright for a while.
+
 A cache outage fails open: requests are served uncounted and each one logs a
 warning. The limits protect a mock API from runaway clients; refusing every
 call because Redis is down would turn a cache problem into an outage.
@@ -29,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
@@ -198,19 +202,32 @@ class SchemaRateThrottle(BaseThrottle):
         resource = getattr(view, "resource", None)
         if resource is None:
             return True
+        from fauxsite import blocks
+
+        key = client_key(request)
+        if not key.startswith("ip:"):
+            # Addresses are checked before authentication (BlockMiddleware).
+            _refuse_blocked(blocks.seconds_blocked([key]))
         kind = "read" if is_read(request.method) else "write"
         rate = schema_rate(resource.schema, kind)
         if rate is None:
             return True
         group = f"fauxsite:{kind}:{resource.slug}"
-        self.usage = count_request(request, group, rate, client_key(request))
+        self.usage = count_request(request, group, rate, key)
         if self.usage is None:
             return True
         remember_usage(request, self.usage)
+        if self.usage.exceeded:
+            blocks.throttled(request, key)
         return not self.usage.exceeded
 
     def wait(self) -> float | None:
         return self.usage.reset if self.usage else None
+
+
+def _refuse_blocked(seconds: int) -> None:
+    if seconds:
+        raise Throttled(seconds, "This client is blocked for calling past its rate limit again and again.")
 
 
 def count_oauth_request(request) -> Usage | None:
@@ -221,4 +238,8 @@ def count_oauth_request(request) -> Usage | None:
     usage = count_request(request, "fauxsite:oauth", rate, f"ip:{client_ip(request)}")
     if usage is not None:
         remember_usage(request, usage)
+        if usage.exceeded:
+            from fauxsite import blocks
+
+            blocks.throttled(request, f"ip:{client_ip(request)}")
     return usage

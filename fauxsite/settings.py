@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything that can answer, so those answers get CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
+    # Blocked addresses and bodies without a length are refused before any work.
+    "fauxsite.middleware.BlockMiddleware",
+    "fauxsite.middleware.LengthRequiredMiddleware",
     "fauxsite.middleware.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -381,12 +384,27 @@ FAUXSITE_TRUSTED_PROXIES = envproxies("FAUXSITE_TRUSTED_PROXIES")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 
+# Blocks (fauxsite/blocks.py): a client that keeps failing is refused with 429
+# and Retry-After, visible and liftable in the admin, recorded in the audit
+# trail. Failed admin logins (also /o/authorize/'s) are counted per address
+# and per username: at the limit that address or name is refused, right
+# password included, for FAUXSITE_LOGIN_BLOCK_SECONDS.
+FAUXSITE_LOGIN_FAILURES_PER_ADDRESS = envrate("FAUXSITE_LOGIN_FAILURES_PER_ADDRESS", "10/15m")
+FAUXSITE_LOGIN_FAILURES_PER_USERNAME = envrate("FAUXSITE_LOGIN_FAILURES_PER_USERNAME", "5/15m")
+FAUXSITE_LOGIN_BLOCK_SECONDS = envint("FAUXSITE_LOGIN_BLOCK_SECONDS", 900, minimum=1)
+# Invalid bearer tokens per address, and 429 answers per client (application,
+# user or address), before a block of FAUXSITE_BLOCK_SECONDS.
+FAUXSITE_INVALID_TOKEN_LIMIT = envrate("FAUXSITE_INVALID_TOKEN_LIMIT", "20/m")
+FAUXSITE_THROTTLED_LIMIT = envrate("FAUXSITE_THROTTLED_LIMIT", "60/m")
+FAUXSITE_BLOCK_SECONDS = envint("FAUXSITE_BLOCK_SECONDS", 600, minimum=1)
+
 # Browsers on these origins may call the API and the token endpoint. Tokens
 # travel in the Authorization header, never cookies: no credentialed CORS.
 CORS_ALLOWED_ORIGINS = envlist("FAUXSITE_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/(api|o)/"
 CORS_ALLOW_CREDENTIALS = False
-CORS_ALLOW_HEADERS = (*cors_default_headers, "x-request-id")
+# X-Fauxsite-Source: QA reading a live schema's mock rows from a browser.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "x-request-id", "x-fauxsite-source")
 CORS_EXPOSE_HEADERS = [
     "Location",
     "Retry-After",

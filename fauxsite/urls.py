@@ -8,7 +8,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from fauxsite import health
+from fauxsite import health, views
 from fauxsite.access import docs_page
 from schemas.docs_views import CachedSchemaView
 from schemas.home import home
@@ -34,6 +34,8 @@ urlpatterns = [
     path("o/", include("fauxsite.oauth", namespace="oauth2_provider")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the admin's own: the same URL (admin:login), with failures counted.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
 ]
 

@@ -181,3 +181,39 @@ def test_it_can_keep_the_docs_for_staff(library, settings, staff):
 def test_it_serves_the_docs_to_anyone_by_default(library):
     assert APIClient().get("/api/schema/").status_code == 200
     assert APIClient().get("/api/docs/").status_code == 200
+
+
+def test_it_lets_browsers_send_the_source_and_request_id_headers(library, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+    preflight = APIClient().options(
+        "/api/v1/authors/", HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, x-fauxsite-source, x-request-id")
+
+    allowed = {name.strip().lower() for name in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "x-fauxsite-source", "x-request-id"} <= allowed
+
+
+def test_it_answers_411_to_a_chunked_body_without_a_length(library):
+    from django.test import Client
+
+    response = Client().generic("POST", "/api/v1/authors/", b"", content_type="application/json",
+                                HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH="")
+
+    assert response.status_code == 411
+    assert response.json()["type"] == "urn:fauxsite:problem:length_required"
+
+
+@pytest.mark.django_db(databases=["default", "fixtures"], transaction=True)
+def test_it_answers_411_to_a_chunked_body_over_real_http(live_server, library):
+    import requests
+
+    def chunks():
+        yield b'{"name": "Ann", '
+        yield b'"email": "ann@example.com"}'
+
+    response = requests.post(f"{live_server.url}/api/v1/authors/", data=chunks(), timeout=10,
+                             headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 411, response.text
