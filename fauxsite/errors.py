@@ -10,6 +10,7 @@ plain message; nothing leaks a traceback, SQL or settings.
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 
 from django.conf import settings
@@ -55,6 +56,10 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = "The database is unavailable; try again shortly."
     default_code = "unavailable"
 
+    def __init__(self, detail=None, code=None, *, retry_after: float = RETRY_AFTER_SECONDS):
+        super().__init__(detail, code)
+        self.retry_after = max(1, math.ceil(retry_after))
+
 
 class GatewayTimeout(exceptions.APIException):
     status_code = 504
@@ -89,7 +94,7 @@ def problem_exception_handler(exc, context):
         if name in ("WWW-Authenticate", "Retry-After", "Allow")
     }
     if isinstance(exc, ServiceUnavailable):
-        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        headers.setdefault("Retry-After", str(exc.retry_after))
     if isinstance(exc, exceptions.ValidationError):
         return _validation_problem(exc, headers)
     errors = getattr(exc, "errors", None)
@@ -156,7 +161,8 @@ def _operational(exc: OperationalError) -> exceptions.APIException:
     if _cause_is(exc, "QueryCanceled"):
         return GatewayTimeout()
     logger.warning("Database unavailable: %s", exc)
-    return ServiceUnavailable()
+    # A source kept closed off by its circuit breaker knows when it will try again.
+    return ServiceUnavailable(retry_after=getattr(exc.__cause__, "retry_after", RETRY_AFTER_SECONDS))
 
 
 def _cause_is(exc: Exception, name: str) -> bool:
