@@ -5,8 +5,10 @@ Every schema has two scopes, ``<slug>:read`` and ``<slug>:write``, from the
 moment it exists; the global ``read`` and ``write`` cover every schema. A
 public schema serves GET to anyone; a token schema needs a read scope; a
 write always needs a write scope. A write scope does not imply reading.
-A staff user logged into the admin has full access, so the browsable docs
-work with the session (CSRF applies to session writes).
+A staff user logged into the admin reads and writes every schema as their
+role allows (``schemas.read_rows``, ``schemas.write_rows``; superusers have
+both), so the browsable docs work with the session (CSRF applies to session
+writes); a staff user without them is no more than anonymous.
 
 Client-credentials tokens carry no user (``request.user`` is None); the
 token's application is the client. Nothing here assumes a user exists.
@@ -23,6 +25,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 REALM = "api"
 FIXTURES_SCOPE = "fixtures"
+# Permissions of staff roles (fauxsite/roles.py) for rows through an admin session.
+READ_ROWS = "schemas.read_rows"
+WRITE_ROWS = "schemas.write_rows"
 
 GLOBAL_SCOPES = {
     "read": "Read every schema.",
@@ -184,11 +189,18 @@ def is_staff_session(request) -> bool:
     )
 
 
+def staff_may(request, method: str) -> bool:
+    """May this admin session read (or write) every schema's rows? Its role says (fauxsite/roles.py)."""
+    if not is_staff_session(request):
+        return False
+    return request.user.has_perm(READ_ROWS if is_read(method) else WRITE_ROWS)
+
+
 def may_choose_fixtures(request) -> bool:
-    """Staff and tokens with the fixtures scope may read a live schema's mock rows."""
+    """Staff who may read rows, and tokens with the fixtures scope, may read a live schema's mock rows."""
     token = token_of(request)
     if token is None:
-        return is_staff_session(request)
+        return staff_may(request, "GET")
     return token.allow_scopes([FIXTURES_SCOPE])
 
 
@@ -215,7 +227,7 @@ def may_access(request, schema, method: str) -> bool:
     non-staff session); a token without the scope raises the 403.
     """
     _note_asked(request, schema, method)
-    if is_staff_session(request) or anonymous_allowed(schema, method):
+    if staff_may(request, method) or anonymous_allowed(schema, method):
         return True
     token = token_of(request)
     if token is None:

@@ -27,7 +27,8 @@ def staff_client():
     from django.contrib.auth import get_user_model
 
     client = APIClient()
-    client.force_login(get_user_model().objects.create_user("qa", "qa@example.com", None, is_staff=True))
+    client.force_login(get_user_model().objects.create_user("qa", "qa@example.com", None, is_staff=True,
+                                                            is_superuser=True))
     return client
 
 
