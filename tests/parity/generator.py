@@ -474,7 +474,7 @@ class Generator:
         return "id" if name == "id" else field_type(name)
 
     def searches(self) -> None:
-        for _ in range(30):
+        for _ in range(20):
             terms = [self.pick(v.NEEDLES) for _ in range(self.rng.randint(1, 2))]
             separator = self.pick([" ", ",", ", "])
             self.get("search", f"{SPECIMENS}?{query(search=separator.join(terms), page_size=100)}")
@@ -625,7 +625,7 @@ def generate(seed: int, rows: int = 70) -> list[Step]:
     generator.creates()
     generator.refused()
     generator.other_forms()
-    generator.filters()
+    generator.filters(share=0.5)
     generator.bad_filters()
     generator.orderings()
     generator.searches()
@@ -634,7 +634,7 @@ def generate(seed: int, rows: int = 70) -> list[Step]:
     generator.not_found_and_methods()
     generator.writes(120)
     # The same kinds of reads again, over the rows the writes left.
-    generator.filters(share=0.3)
+    generator.filters(share=0.25)
     generator.orderings()
     generator.searches()
     generator.get("openapi", "/api/schema/?format=json")

@@ -15,6 +15,7 @@ requests in well under a minute.
 from __future__ import annotations
 
 from schemas import field_types
+from schemas.changes import create_schema, save_field
 from schemas.models import Field, Schema
 
 STATUS_CHOICES = [
@@ -73,13 +74,10 @@ def make_schema_set() -> tuple[Schema, Schema]:
 
 
 def _schema(slug: str, name: str) -> Schema:
-    return Schema.objects.create(slug=slug, name=name, read_rate_limit="off", write_rate_limit="off")
+    return create_schema(slug=slug, name=name, read_rate_limit="off", write_rate_limit="off")
 
 
 def _field(schema: Schema, position: int, targets: dict, **options) -> Field:
     if options["type"] == "reference":
         options["to"] = targets[options["to"]]
-    field = Field(schema=schema, position=position, **options)
-    field.full_clean()
-    field.save()
-    return field
+    return save_field(Field(schema=schema, position=position, **options))
