@@ -132,8 +132,10 @@ class DataSourceAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _schema(self, request, schema_id: int) -> Schema:
-        if not (self.has_change_permission(request) and request.user.has_perm("schemas.change_schema")):
+    def _schema(self, request, schema_id: int, permission: str) -> Schema:
+        # Each go-live page has its own permission (fauxsite/roles.py): operators
+        # check, provision and switch without editing schemas.
+        if not request.user.has_perm(f"datasources.{permission}"):
             raise PermissionDenied
         return get_object_or_404(Schema.objects.select_related("data_source"), pk=schema_id)
 
@@ -143,12 +145,12 @@ class DataSourceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, f"admin/datasources/{template}.html", context)
 
     def readiness_view(self, request, schema_id: int):
-        schema = self._schema(request, schema_id)
+        schema = self._schema(request, schema_id, "check_readiness")
         return self._render(request, "readiness", schema, report=readiness_report(schema),
                             provision_url=_url("provision", schema), switch_url=_url("switch", schema))
 
     def provision_view(self, request, schema_id: int):
-        schema = self._schema(request, schema_id)
+        schema = self._schema(request, schema_id, "provision_table")
         try:
             plan = provision_plan(schema)
         except ProvisionRefused as error:
@@ -174,7 +176,7 @@ class DataSourceAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(_url("readiness", schema))
 
     def switch_view(self, request, schema_id: int):
-        schema = self._schema(request, schema_id)
+        schema = self._schema(request, schema_id, "switch_source")
         target = Source.FIXTURES if schema.source == Source.LIVE else Source.LIVE
         if request.method == "POST":
             try:

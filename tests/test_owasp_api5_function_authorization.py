@@ -89,8 +89,6 @@ def test_it_lets_schema_editors_write_rows(world):
     assert created.status_code == 201
 
 
-@pytest.mark.xfail(strict=True, reason="datasources/admin.py still asks schemas.change_schema for the "
-                   "readiness, provision and switch pages instead of the operators' permissions")
 def test_it_lets_operators_check_readiness(world):
     from schemas.models import Schema
 
