@@ -9,6 +9,7 @@ unknown parameter is a 400 naming it, never silently ignored.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -161,16 +162,6 @@ def build_filterset(resource: Resource) -> type[ResourceFilterSet]:
 
 
 def _filter(model_field, name: str, lookup: str):
-    built = _built_filter(model_field, name, lookup)
-    if not isinstance(built, TextFilter) or lookup == "in":
-        # A filter a request names must carry a value: ``published=`` is a
-        # 400, not an unfiltered list. Text is the exception: there, the
-        # empty string is a value (``title=`` finds empty titles).
-        built.extra["required"] = True
-    return built
-
-
-def _built_filter(model_field, name: str, lookup: str):
     if lookup == "isnull":
         # Built directly: on a JSONField django-filter reads "isnull" as a key.
         return StrictBooleanFilter(field_name=name, lookup_expr="isnull")
@@ -202,8 +193,23 @@ class NamedFiltersBackend(DjangoFilterBackend):
 @lru_cache(maxsize=512)
 def narrowed_filterset(filterset_class, names: frozenset[str]):
     narrowed = type(filterset_class.__name__, (filterset_class,), {})
-    narrowed.base_filters = {name: filterset_class.base_filters[name] for name in names}
+    narrowed.base_filters = {name: _needing_a_value(filterset_class.base_filters[name]) for name in names}
     return narrowed
+
+
+def _needing_a_value(named_filter):
+    """A copy of a filter a request names, which must then carry a value.
+
+    ``published=`` is a 400, not an unfiltered list. Text is the exception:
+    there the empty string is a value (``title=`` finds empty titles). Only
+    the copy is required; the OpenAPI document, built from the full
+    filterset, keeps every filter optional.
+    """
+    if isinstance(named_filter, TextFilter) and named_filter.lookup_expr != "in":
+        return named_filter
+    required = copy.deepcopy(named_filter)
+    required.extra["required"] = True
+    return required
 
 
 class StrictOrderingFilter(drf_filters.OrderingFilter):
