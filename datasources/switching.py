@@ -6,8 +6,9 @@ Its fixture rows can be copied into the live table on the way: in batches,
 inside one transaction on the live database, refused as a whole (nothing
 half-copied) when an id or a unique value is already taken there; the table's
 id sequence is then moved past the copied ids. Fixture rows are never touched.
-Every switch is recorded as a ``SourceSwitch`` and bumps the schema, so every
-worker serves from the new source on its next request.
+Every switch is recorded as a ``SourceSwitch`` and is a change of the change
+service (``schemas.changes.set_source``), so every worker serves from the new
+source on its next request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from psycopg.types.json import Jsonb
 from datasources.aliases import alias_for
 from datasources.models import SourceSwitch
 from datasources.readiness import ReadinessReport, qualified_table, readiness_report
+from schemas import changes
 from schemas.builder import build_models, live_storage
 from schemas.models import Schema, Source
 
@@ -75,9 +77,7 @@ def _check_ready(schema: Schema) -> None:
 def _record(schema: Schema, to: str, copied: int, user, actor: str) -> SourceSwitch:
     with transaction.atomic(using=DEFAULT_DB_ALIAS):
         previous = schema.source
-        Schema.objects.filter(pk=schema.pk).update(source=to)
-        schema.source = to
-        schema.bump_version()
+        changes.set_source(schema, to)
         return SourceSwitch.objects.create(
             schema=schema,
             data_source=schema.data_source,

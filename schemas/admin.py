@@ -1,9 +1,11 @@
 """
 Schemas are defined here: a schema with its fields edited inline.
 
-A save changes Django's tables and the fixtures table together: both run in
-one transaction each, nested, so a change the fixtures table cannot follow
-is refused as a whole with a message that says why.
+A save of the form, fields included, is one operation of the change service:
+one revision, one record, Django's tables and the fixtures table changed
+together or not at all, so a change the fixtures table cannot follow is
+refused as a whole with a message that says why. Deleting, one schema or a
+selection, is one operation too.
 """
 
 from django import forms
@@ -13,9 +15,9 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from schemas import field_types, fixture_tables
+from schemas import changes, field_types, fixture_tables
 from schemas.admin_actions import reset_rows, seed_rows
-from schemas.models import Field, Schema
+from schemas.models import Field, Schema, SchemaChange
 
 
 class FieldForm(forms.ModelForm):
@@ -112,6 +114,33 @@ class SchemaAdmin(admin.ModelAdmin):
         ]
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
+    def save_model(self, request, obj, form, change):
+        # Saved in save_related, together with its fields: one change, one revision.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        action = "edit schema" if change else "create schema"
+        with changes.operation(action, request=request) as operation:
+            # The forms have validated everything already.
+            operation.save_schema(form.instance, clean=False)
+            form.save_m2m()
+            for formset in formsets:
+                self._save_fields(form.instance, formset, operation)
+
+    def _save_fields(self, schema, formset, operation) -> None:
+        fields = formset.save(commit=False)
+        for field in formset.deleted_objects:
+            operation.remove_field(field)
+        for field in fields:
+            field.schema = schema
+            operation.save_field(field, clean=False)
+
+    def delete_model(self, request, obj):
+        changes.delete_schema(obj, request=request)
+
+    def delete_queryset(self, request, queryset):
+        changes.delete_schemas(queryset, request=request)
+
     def changeform_view(self, request, *args, **kwargs):
         # Django's tables and the fixtures table change together or not at all.
         try:
@@ -120,3 +149,25 @@ class SchemaAdmin(admin.ModelAdmin):
         except fixture_tables.SchemaChangeError as error:
             self.message_user(request, f"Nothing was saved. {error}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(SchemaChange)
+class SchemaChangeAdmin(admin.ModelAdmin):
+    """The change log: read-only, written by the change service only."""
+
+    list_display = ["time", "action", "schema_slugs", "actor_name", "revision"]
+    list_filter = ["action"]
+    search_fields = ["schema_slugs", "summary", "actor_name", "request_id"]
+    readonly_fields = [
+        "time", "action", "schema_slugs", "summary", "before", "after", "revision",
+        "actor_name", "request_id",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

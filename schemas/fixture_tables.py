@@ -2,23 +2,31 @@
 Keeps each schema's table in the fixtures database in step with its fields.
 
 fauxsite owns the fixtures database, so it creates and alters tables there
-itself. Columns are named by field id (``f<id>``), so renames cost nothing.
-Columns are NULL-able in the database: the API enforces ``required`` and
-``nullable``, and a new or changed column can be added to a table that
-already has rows. Values that a change makes invalid (a new type, a tighter
-limit, a dropped enum choice) are converted where possible and otherwise
-replaced by fresh mock values, so every row keeps satisfying the contract.
+itself, when the change service (``schemas.changes``) asks. Columns are named
+by field id (``f<id>``), so renames cost nothing. Columns are NULL-able in the
+database: the API enforces ``required`` and ``nullable``, and a new column can
+be added to a table that already has rows.
+
+A table only ever changes in ways the previous catalog can still read,
+because a worker may be in the middle of a request with it: columns are
+added, never changed in place. A change that can make stored values invalid
+(a new type, a tighter limit, a dropped enum choice) gives the field a new
+column, filled with the old values where they are still valid (converted
+where possible) and fresh mock values for the rest. The old column, like the
+column of a removed field, is retired: kept, unused, and dropped by a later
+change once ``RETIRED_COLUMN_GRACE`` has passed.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, models, transaction
 
-from schemas.builder import build_models
-from schemas.models import Field, Schema
+from schemas.builder import build_models, fixture_column, fixture_table_name
+from schemas.models import Field, RetiredColumn, Schema
 
 # A change to any of these can make stored values invalid or needs new DDL.
 DATA_OPTIONS = (
@@ -26,6 +34,9 @@ DATA_OPTIONS = (
     "decimal_places", "pattern", "choices", "unique", "to_id", "nullable",
 )
 BATCH_SIZE = 1000
+# Longer than any request can hold an old catalog: gunicorn ends a worker
+# after 30 seconds.
+RETIRED_COLUMN_GRACE = timedelta(minutes=5)
 
 
 class SchemaChangeError(Exception):
@@ -46,10 +57,12 @@ def snapshot(schema: Schema) -> list[Field]:
     return list(Field.objects.filter(schema_id=schema.pk))
 
 
-def fixture_model(schema: Schema, fields: list[Field] | None = None) -> type[models.Model]:
+def fixture_model(schema: Schema, fields: list[Field] | None = None,
+                  retired: list[Field] = ()) -> type[models.Model]:
+    """The table as it is stored: ``fields``, plus the ``retired`` columns it still holds."""
     if fields is None:
         fields = snapshot(schema)
-    storage_fields = [_storage_copy(field) for field in fields]
+    storage_fields = [_storage_copy(field) for field in [*fields, *retired]]
     return build_models([(schema, storage_fields)])[schema.pk]
 
 
@@ -66,70 +79,94 @@ def table_exists(schema: Schema) -> bool:
         return fixture_model(schema, [])._meta.db_table in connection.introspection.table_names(cursor)
 
 
-def create_table(schema: Schema) -> None:
+def create_table(schema: Schema, fields: list[Field] | None = None) -> None:
     if table_exists(schema):
         return
     with _editor() as editor:
-        editor.create_model(fixture_model(schema, snapshot(schema)))
+        editor.create_model(fixture_model(schema, snapshot(schema) if fields is None else fields))
 
 
 def drop_table(schema: Schema) -> None:
     if table_exists(schema):
         with _editor() as editor:
             editor.delete_model(fixture_model(schema, []))
+    RetiredColumn.objects.filter(table=fixture_table_name(schema.pk)).delete()
 
 
-def migrate(schema: Schema, before: list[Field]) -> None:
-    """Apply the difference between ``before`` and the schema's fields now."""
-    if not table_exists(schema):
-        create_table(schema)
-        return
-    after = {field.pk: field for field in snapshot(schema)}
-    previous = {field.pk: field for field in before}
-    state = list(before)
-    for field_id, field in previous.items():
-        if field_id not in after:
-            state = _remove_column(schema, state, field)
-    for field_id, field in after.items():
-        if field_id not in previous:
-            state = _add_column(schema, state, field)
-        elif _data_changed(previous[field_id], field):
-            state = _rebuild_column(schema, state, previous[field_id], field)
-
-
-def _data_changed(old: Field, new: Field) -> bool:
+def needs_new_column(old: Field, new: Field) -> bool:
+    """Whether a change can make stored values invalid, so the field moves to a new column."""
     return any(getattr(old, option) != getattr(new, option) for option in DATA_OPTIONS)
 
 
-def _remove_column(schema, state, field) -> list[Field]:
-    model = fixture_model(schema, state)
-    with _editor() as editor:
-        editor.remove_field(model, model._meta.get_field(field.name))
-    return [f for f in state if f.pk != field.pk]
+def migrate(schema: Schema, before: list[Field], after: list[Field] | None = None,
+            moved: dict[int, Field] | None = None) -> None:
+    """Make the table follow the change from ``before`` to ``after`` (the fields now).
+
+    ``moved`` maps the id of a field given a new column to the field it
+    replaces: the new column starts with the old one's values that are still
+    valid.
+    """
+    if not table_exists(schema):
+        create_table(schema, after)
+        return
+    now = {field.pk: field for field in (snapshot(schema) if after is None else after)}
+    previous = {field.pk: field for field in before}
+    moved = moved or {}
+    retired = retired_fields(schema)
+    for field_id, field in previous.items():
+        if field_id not in now:
+            retired.append(_retire(schema, field))
+    state = [now[field_id] for field_id in previous if field_id in now]
+    for field_id, field in now.items():
+        if field_id in moved:
+            state = _move_column(schema, state, retired, moved[field_id], field)
+        elif field_id not in previous:
+            state = _add_column(schema, state, retired, field)
 
 
-def _add_column(schema, state, field) -> list[Field]:
+def _retire(schema: Schema, field: Field) -> Field:
+    definition = {f.attname: getattr(field, f.attname) for f in Field._meta.concrete_fields}
+    RetiredColumn.objects.create(
+        table=fixture_table_name(schema.pk), column=fixture_column(field), definition=definition
+    )
+    return _stand_in(definition)
+
+
+def retired_fields(schema: Schema) -> list[Field]:
+    """Stand-ins for the retired columns of the schema's table, so a remade table keeps them."""
+    records = RetiredColumn.objects.filter(table=fixture_table_name(schema.pk)).order_by("pk")
+    return [_stand_in(record.definition) for record in records]
+
+
+def _stand_in(definition: dict) -> Field:
+    field = Field(**definition)
+    field.name = f"retired_{field.pk}"
+    # Only what shapes the column matters; bounds only validate (and come back from JSON as text).
+    field.min_value = field.max_value = field.min_length = None
+    field.pattern = ""
+    return field
+
+
+def _add_column(schema, state, retired, field) -> list[Field]:
     from schemas import seeding
 
     new_state = [*state, field]
-    model = fixture_model(schema, new_state)
+    model = fixture_model(schema, new_state, retired)
     with _editor() as editor:
         editor.add_field(model, model._meta.get_field(field.name))
     seeding.fill_column(schema, field, _api_model(schema, new_state))
     return new_state
 
 
-def _rebuild_column(schema, state, old, new) -> list[Field]:
-    """Re-create a changed column, carrying over every value still valid."""
+def _move_column(schema, state, retired, old: Field, new: Field) -> list[Field]:
+    """Give ``new`` its own column, carrying over every value of ``old`` still valid."""
     from schemas import seeding
 
-    old_model = fixture_model(schema, state)
-    values = dict(old_model.objects.using(alias()).values_list("pk", old.name))
-    state = _remove_column(schema, state, old)
     new_state = [*state, new]
-    model = fixture_model(schema, new_state)
+    model = fixture_model(schema, new_state, retired)
     with _editor() as editor:
         editor.add_field(model, model._meta.get_field(new.name))
+    values = dict(model.objects.using(alias()).values_list("pk", f"retired_{old.pk}"))
     api_model = _api_model(schema, new_state)
     converted = _convert(api_model._meta.get_field(new.name), values)
     _write_back(model, new.name, converted)
@@ -139,6 +176,28 @@ def _rebuild_column(schema, state, old, new) -> list[Field]:
     if lost:
         seeding.fill_column(schema, new, api_model, pks=lost)
     return new_state
+
+
+def purge_retired_columns(now: datetime) -> int:
+    """Drop the retired columns no worker can still read; returns how many."""
+    records = list(RetiredColumn.objects.filter(retired__lt=now - RETIRED_COLUMN_GRACE))
+    for record in records:
+        schema = Schema.objects.filter(pk=int(record.table.removeprefix("fx_"))).first()
+        if schema is not None and _has_column(record.table, record.column):
+            retired = retired_fields(schema)
+            model = fixture_model(schema, snapshot(schema), retired)
+            with _editor() as editor:
+                editor.remove_field(model, model._meta.get_field(f"retired_{record.definition['id']}"))
+        record.delete()
+    return len(records)
+
+
+def _has_column(table: str, column: str) -> bool:
+    connection = connections[alias()]
+    with connection.cursor() as cursor:
+        if table not in connection.introspection.table_names(cursor):
+            return False
+        return column in {c.name for c in connection.introspection.get_table_description(cursor, table)}
 
 
 def _api_model(schema: Schema, fields: list[Field]) -> type[models.Model]:

@@ -1,9 +1,11 @@
 """
 The contract: schemas (API resources) and their typed fields.
 
-Every change to a schema or a field bumps the schema's ``version`` and the
-global catalog revision, and alters the schema's fixtures table in the same
-breath, so each worker serves the new contract on its next request.
+These models only hold definitions. Saving or deleting one has no side
+effect: every change goes through ``schemas.changes``, which validates it,
+alters the fixtures table, records it as a ``SchemaChange`` and bumps the
+catalog revision once, so each worker serves the new contract on its next
+request.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
-from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
+from django.db import connections, models, router
 from django.db.models import F
+from django.utils import timezone
 
 from fauxsite.ratelimits import validate_rate
 from schemas import field_types
@@ -61,9 +65,11 @@ class CatalogRevision(models.Model):
         return row[0]
 
     @classmethod
-    def bump(cls) -> None:
+    def bump(cls) -> int:
+        """Move the revision on by one; only the change service calls this."""
         if not cls.objects.filter(pk=1).update(value=F("value") + 1):
             cls.objects.get_or_create(pk=1, defaults={"value": 2})
+        return cls.objects.values_list("value", flat=True).get(pk=1)
 
 
 class Source(models.TextChoices):
@@ -135,34 +141,11 @@ class Schema(models.Model):
     def __str__(self) -> str:
         return self.slug
 
-    def save(self, *args, **kwargs) -> None:
-        from schemas import fixture_tables
-
-        creating = self._state.adding
-        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
-            super().save(*args, **kwargs)
-            if creating:
-                fixture_tables.create_table(self)
-            self.bump_version()
-
-    def delete(self, *args, **kwargs):
-        from schemas import fixture_tables
-
-        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
-            fixture_tables.drop_table(self)
-            result = super().delete(*args, **kwargs)
-            CatalogRevision.bump()
-        return result
-
     def clean(self) -> None:
         from faker.config import AVAILABLE_LOCALES
 
         if self.locale not in AVAILABLE_LOCALES:
             raise ValidationError({"locale": f"Faker has no locale {self.locale!r}; try en_US."})
-
-    def bump_version(self) -> None:
-        Schema.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        CatalogRevision.bump()
 
     @property
     def api_path(self) -> str:
@@ -231,26 +214,6 @@ class Field(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schema_id and self.schema.slug}.{self.name}"
-
-    def save(self, *args, **kwargs) -> None:
-        from schemas import fixture_tables
-
-        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
-            before = fixture_tables.snapshot(self.schema)
-            super().save(*args, **kwargs)
-            fixture_tables.migrate(self.schema, before)
-            self.schema.bump_version()
-
-    def delete(self, *args, **kwargs):
-        from schemas import fixture_tables
-
-        with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
-            before = fixture_tables.snapshot(self.schema)
-            result = super().delete(*args, **kwargs)
-            fixture_tables.migrate(self.schema, before)
-            self.schema.bump_version()
-        return result
-
 
     @property
     def allows_null(self) -> bool:
@@ -322,6 +285,43 @@ class Field(models.Model):
         if message is None:
             return {}
         return {"db_column" if self.db_column else "name": message}
+
+
+class SchemaChange(models.Model):
+    """One operation of the change service: what changed, with the definitions before and after."""
+
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, help_text="create schema, edit schema, delete schemas, ...")
+    schema_slugs = models.CharField(max_length=500, blank=True, db_index=True)
+    summary = models.TextField(blank=True, help_text="What changed, one line per change.")
+    # Each a list of schema definitions (as ``schemas.changes.definition`` writes them).
+    before = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    after = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    revision = models.PositiveBigIntegerField(help_text="The catalog revision this change made.")
+    actor_name = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.schema_slugs} (revision {self.revision})"
+
+
+class RetiredColumn(models.Model):
+    """A fixtures column no field uses any more, kept while a worker may still read it."""
+
+    table = models.CharField(max_length=63)
+    column = models.CharField(max_length=63)
+    # The retired field's definition, to rebuild the column if its table is remade.
+    definition = models.JSONField(encoder=DjangoJSONEncoder)
+    retired = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["table", "column"], name="unique_retired_column")]
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}"
 
 
 def _faker_has(provider: str) -> bool:

@@ -29,9 +29,9 @@ from typing import Any, TextIO
 
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.db import DatabaseError
 
-from schemas import field_types, fixture_tables
+from schemas import changes, field_types, fixture_tables
 from schemas.field_types import plain_decimal
 from schemas.models import Field, Schema
 
@@ -567,19 +567,20 @@ def _count_of(items, noun: str) -> str:
 
 
 def apply(plans: list[SchemaPlan]) -> ImportReport:
-    """Write the plans in one transaction on each database: a failure leaves both as they were."""
-    with transaction.atomic(using=DEFAULT_DB_ALIAS), fixture_tables.atomic():
+    """Write the plans as one change: one transaction on each database, one revision."""
+    with changes.operation("import schemas") as operation:
         # Schemas first, so a reference can name a schema defined later in the file.
         for schema_plan in plans:
             if schema_plan.created or schema_plan.changes:
-                schema_plan.schema.save()
-        return ImportReport([_apply_fields(schema_plan) for schema_plan in plans])
+                # ``check`` validated everything already.
+                operation.save_schema(schema_plan.schema, clean=False)
+        return ImportReport([_apply_fields(schema_plan, operation) for schema_plan in plans])
 
 
-def _apply_fields(schema_plan: SchemaPlan) -> SchemaResult:
+def _apply_fields(schema_plan: SchemaPlan, operation: changes.Operation) -> SchemaResult:
     result = SchemaResult(schema_plan.schema.slug, schema_plan.created, list(schema_plan.changes))
     for removed in schema_plan.removed:
-        removed.delete()
+        operation.remove_field(removed)
         result.removed.append(removed.name)
     for field_plan in schema_plan.fields:
         name = field_plan.field.name
@@ -590,7 +591,7 @@ def _apply_fields(schema_plan: SchemaPlan) -> SchemaResult:
         else:
             continue
         field_plan.field.schema = schema_plan.schema
-        field_plan.field.save()
+        operation.save_field(field_plan.field, clean=False)
     return result
 
 

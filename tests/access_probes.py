@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rest_framework.test import APIClient
 
+from schemas.changes import save_schema
 from tests.oauth_helpers import fetch_token, make_application
 
 SECRET_NAME = "Zelda Secretwriter"
@@ -51,7 +52,7 @@ def make_world(library, staff_client) -> dict:
     """Rows in both schemas, written by a client that may; authors made token-only."""
     authors, _books = library
     authors.access = "token"
-    authors.save()
+    save_schema(authors)
     author = staff_client.post("/api/v1/authors/", {"name": SECRET_NAME, "email": SECRET_EMAIL},
                                format="json")
     assert author.status_code == 201, author.content

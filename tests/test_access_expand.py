@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from schemas.models import Access, Field, Schema
+from schemas.changes import add_field, create_schema
+from schemas.models import Access
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application
 
@@ -12,10 +13,10 @@ pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
 @pytest.fixture
 def orders(api):
-    customers = Schema.objects.create(slug="customers", name="Customers", access=Access.TOKEN)
-    Field.objects.create(schema=customers, name="name", type="string")
-    orders = Schema.objects.create(slug="orders", name="Orders", access=Access.PUBLIC)
-    Field.objects.create(schema=orders, name="customer", type="reference", to=customers)
+    customers = create_schema(slug="customers", name="Customers", access=Access.TOKEN)
+    add_field(schema=customers, name="name", type="string")
+    orders = create_schema(slug="orders", name="Orders", access=Access.PUBLIC)
+    add_field(schema=orders, name="customer", type="reference", to=customers)
     customer = api.post("/api/v1/customers/", {"name": "Secret Sam"}, format="json").json()
     api.post("/api/v1/orders/", {"customer": customer["id"]}, format="json")
     return orders

@@ -13,6 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework.test import APIClient
 
+from schemas.changes import save_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application, revoke
 
@@ -29,7 +30,7 @@ METHOD_ORDER = {method: position for position, method in enumerate(("get", "post
 def rows(api, library):
     _, books = library
     books.access = "token"
-    books.save()
+    save_schema(books)
     author = api.post("/api/v1/authors/", {"name": "Ann", "email": "ann@example.com"}, format="json").json()
     book = api.post("/api/v1/books/", {"title": "Ancillary Justice", "price": "12.50", "genre": "fiction",
                                        "author": author["id"]}, format="json").json()

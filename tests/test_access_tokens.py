@@ -11,6 +11,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from fauxsite.access import SchemaScopes
+from schemas.changes import create_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import (
     SECRET,
@@ -45,9 +46,8 @@ def server(library):
 
 
 def test_it_has_read_and_write_scopes_for_every_schema_as_it_is_created(library):
-    from schemas.models import Schema
 
-    Schema.objects.create(slug="orders", name="Orders")
+    create_schema(slug="orders", name="Orders")
 
     scopes = SchemaScopes().get_all_scopes()
 

@@ -10,6 +10,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework.test import APIClient
 
 from fauxsite.models import AuditEntry
+from schemas.changes import delete_schema, save_field
 from schemas.models import Field, Schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import SECRET, bearer, fetch_token, make_application, revoke
@@ -72,7 +73,7 @@ def test_it_records_no_row_for_a_refused_write(library):
 
 def test_it_records_schema_and_field_changes(library):
     authors, _ = library
-    Field.objects.filter(schema=authors, name="name").get().save()
+    save_field(Field.objects.filter(schema=authors, name="name").get())
 
     schema_entries = entries(object_type="schema", schema_slug="authors")
     field_entries = entries(object_type="field", schema_slug="authors")
@@ -83,7 +84,7 @@ def test_it_records_schema_and_field_changes(library):
 
 def test_it_records_deletes_in_the_admin_with_the_admin_user(library, admin_client, admin_user):
     authors, books = library
-    books.delete()
+    delete_schema(books)
 
     response = admin_client.post(f"/admin/schemas/schema/{authors.pk}/delete/", {"post": "yes"})
 

@@ -6,6 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from fauxsite.models import AuditEntry, Block
+from schemas.changes import save_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application
 
@@ -39,7 +40,7 @@ def test_it_blocks_an_address_that_keeps_sending_invalid_tokens(library, limits)
 def test_it_blocks_a_client_that_keeps_calling_past_its_rate_limit(library, limits):
     _, books = library
     books.read_rate_limit = "1/m"
-    books.save()
+    save_schema(books)
     application = make_application("runaway", "books:read")
     token = bearer(fetch_token(Client(), application, "books:read"))
     client = APIClient()

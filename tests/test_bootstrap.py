@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from schemas.catalog import current_catalog, forget_catalogs
+from schemas.changes import create_schema
 from schemas.models import CatalogRevision, Schema
 from tests import postgres
 
@@ -94,7 +95,7 @@ def test_it_seeds_only_the_schemas_that_are_empty(no_password_variable):
 
 @both_databases
 def test_it_leaves_existing_schemas_alone(no_password_variable):
-    Schema.objects.create(slug="notes", name="Notes")
+    create_schema(slug="notes", name="Notes")
 
     bootstrap()
 

@@ -17,7 +17,8 @@ import pytest
 
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema, delete_schemas, save_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.test_live_support import LIVE_DATABASES, make_source
 
@@ -34,11 +35,11 @@ _tables = itertools.count()
 
 def make_shop(live_db, *live: str) -> dict[str, Schema]:
     """Customers and the orders that reference them; the slugs in ``live`` go live, provisioned."""
-    customers = Schema.objects.create(slug="customers", name="Customers")
-    Field.objects.create(schema=customers, name="name", type="string", max_length=80, position=1)
-    orders = Schema.objects.create(slug="orders", name="Orders")
-    Field.objects.create(schema=orders, name="item", type="string", max_length=80, position=1)
-    Field.objects.create(schema=orders, name="customer", type="reference", to=customers, position=2)
+    customers = create_schema(slug="customers", name="Customers")
+    add_field(schema=customers, name="name", type="string", max_length=80, position=1)
+    orders = create_schema(slug="orders", name="Orders")
+    add_field(schema=orders, name="item", type="string", max_length=80, position=1)
+    add_field(schema=orders, name="customer", type="reference", to=customers, position=2)
     shop = {"customers": customers, "orders": orders}
     if live:
         source = make_source(live_db, name=f"shop{next(_tables)}")
@@ -46,7 +47,7 @@ def make_shop(live_db, *live: str) -> dict[str, Schema]:
             schema = Schema.objects.get(pk=shop[slug].pk)
             schema.data_source = source
             schema.table_name = f"{slug}_{source.name}"
-            schema.save()
+            save_schema(schema)
             apply_plan(provision_plan(schema))
         for slug in live:
             switch_source(shop[slug], Source.LIVE, actor="test")
@@ -54,8 +55,7 @@ def make_shop(live_db, *live: str) -> dict[str, Schema]:
 
 
 def drop_shop(shop: dict[str, Schema]) -> None:
-    shop["orders"].delete()
-    shop["customers"].delete()
+    delete_schemas([shop["orders"], shop["customers"]])
 
 
 def call(api, method: str, path: str, body=None):

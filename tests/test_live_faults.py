@@ -23,7 +23,8 @@ from django.db import connections
 from datasources.aliases import CheckedConnection
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema, save_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.postgres import free_port
 from tests.test_live_support import LIVE_DATABASES, make_source
@@ -37,15 +38,15 @@ _live_settings = support._live_settings
 
 
 def make_schema(slug: str) -> Schema:
-    schema = Schema.objects.create(slug=slug, name=slug.title())
-    Field.objects.create(schema=schema, name="name", type="string", max_length=40)
+    schema = create_schema(slug=slug, name=slug.title())
+    add_field(schema=schema, name="name", type="string", max_length=40)
     return schema
 
 
 def go_live(schema: Schema, source) -> Schema:
     schema.data_source = source
     schema.table_name = f"{schema.slug}_{source.pk}"
-    schema.save()
+    save_schema(schema)
     apply_plan(provision_plan(schema))
     switch_source(schema, Source.LIVE, actor="test")
     return Schema.objects.get(pk=schema.pk)
@@ -138,7 +139,7 @@ def read_only_view_schema(live_db, slug: str, seconds: float) -> Schema:
     schema = make_schema(slug)
     schema.data_source = make_source(live_db, name=slug, read_only=True)
     schema.table_name = f"{slug}_slow"
-    schema.save()
+    save_schema(schema)
     switch_source(schema, Source.LIVE, actor="test")
     return Schema.objects.get(pk=schema.pk)
 

@@ -16,7 +16,8 @@ from django.core.management.base import CommandError
 
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.postgres import free_port
 from tests.test_admin_schemas import admin_client, schema_form  # noqa: F401  (admin_client: a fixture)
@@ -35,10 +36,10 @@ _sources = itertools.count()
 def pets(live_db, api) -> Schema:
     """A live schema with one field, provisioned, holding one row."""
     source = make_source(live_db, name=f"zoo{next(_sources)}")
-    schema = Schema.objects.create(
+    schema = create_schema(
         slug="pets", name="Pets", data_source=source, table_name=f"pets_{source.name}"
     )
-    Field.objects.create(schema=schema, name="name", type="string", max_length=40, position=1)
+    add_field(schema=schema, name="name", type="string", max_length=40, position=1)
     apply_plan(provision_plan(schema))
     switch_source(schema, Source.LIVE, actor="test")
     live_db.execute(f"""INSERT INTO "{schema.table_name}" (name) VALUES ('Rex')""")

@@ -14,7 +14,8 @@ from datasources.access import ReadOnlySource, refuse_writes_to_read_only
 from datasources.aliases import alias_for, live_aliases
 from datasources.switching import switch_source
 from schemas.catalog import current_catalog
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema
+from schemas.models import Schema, Source
 from schemas.views import ResourceViewSet
 from tests import test_live_support as support
 from tests.test_live_support import LIVE_DATABASES, make_source
@@ -49,7 +50,7 @@ def legacy_table(live_db):
 
 
 def make_customers(source=None) -> Schema:
-    customers = Schema.objects.create(
+    customers = create_schema(
         slug="customers", name="Customers", data_source=source,
         table_schema="crm", table_name="customer_master", pk_column="cust_no",
     )
@@ -59,7 +60,7 @@ def make_customers(source=None) -> Schema:
         dict(name="since", type="date", required=False),
         dict(name="vip", type="boolean", default=False, db_column="vip_flag"),
     ], start=1):
-        Field.objects.create(schema=customers, position=position, **options)
+        add_field(schema=customers, position=position, **options)
     return customers
 
 

@@ -30,7 +30,8 @@ from datasources.aliases import live_aliases
 from datasources.breaker import CircuitBreaker, CircuitOpen, State
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema, save_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.postgres import free_port
 from tests.servers import running_servers
@@ -102,8 +103,8 @@ def refusing_connections(postgres_url: str, live: LiveDatabase) -> Iterator[None
 
 
 def make_schema(slug: str) -> Schema:
-    schema = Schema.objects.create(slug=slug, name=slug.title())
-    Field.objects.create(schema=schema, name="name", type="string", max_length=40)
+    schema = create_schema(slug=slug, name=slug.title())
+    add_field(schema=schema, name="name", type="string", max_length=40)
     return schema
 
 
@@ -111,7 +112,7 @@ def go_live(slug: str, source) -> Schema:
     schema = make_schema(slug)
     schema.data_source = source
     schema.table_name = f"{slug}_{source.pk}"
-    schema.save()
+    save_schema(schema)
     apply_plan(provision_plan(schema))
     switch_source(schema, Source.LIVE, actor="test")
     return Schema.objects.get(pk=schema.pk)

@@ -18,7 +18,8 @@ import pytest
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
 from schemas import field_types
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema, save_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.test_live_support import LIVE_DATABASES, make_source
 
@@ -81,13 +82,13 @@ FILTER_VALUES = {
 
 
 def make_schema_set() -> tuple[Schema, Schema]:
-    makers = Schema.objects.create(slug="makers", name="Makers")
-    Field.objects.create(schema=makers, name="name", type="string", max_length=80, position=1)
-    Field.objects.create(schema=makers, name="email", type="email", unique=True, position=2)
-    gadgets = Schema.objects.create(slug="gadgets", name="Gadgets", description="Every field type.")
+    makers = create_schema(slug="makers", name="Makers")
+    add_field(schema=makers, name="name", type="string", max_length=80, position=1)
+    add_field(schema=makers, name="email", type="email", unique=True, position=2)
+    gadgets = create_schema(slug="gadgets", name="Gadgets", description="Every field type.")
     for position, (name, kind, options, *_rest) in enumerate(FIELDS, start=1):
         extra = {"to": makers} if kind == "reference" else {}
-        Field.objects.create(schema=gadgets, name=name, type=kind, position=position, **options, **extra)
+        add_field(schema=gadgets, name=name, type=kind, position=position, **options, **extra)
     assert {kind for _name, kind, *_rest in FIELDS} == set(field_types.REGISTRY)
     return makers, gadgets
 
@@ -205,7 +206,7 @@ def go_live(source, *schemas: Schema) -> None:
     for schema in schemas:
         schema = Schema.objects.get(pk=schema.pk)
         schema.data_source = source
-        schema.save()
+        save_schema(schema)
         apply_plan(provision_plan(schema))
     for schema in schemas:
         switch_source(schema, Source.LIVE, actor="parity")

@@ -16,7 +16,8 @@ from psycopg import sql
 from datasources.models import DataSource, SourceSwitch
 from datasources.readiness import readiness_report
 from datasources.switching import switch_source
-from schemas.models import Field, Schema, Source
+from schemas.changes import add_field, create_schema
+from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.test_live_support import LIVE_DATABASES, make_source
 
@@ -29,7 +30,7 @@ _live_settings = support._live_settings
 
 
 def make_products(live_db, table: str, read_only: bool = False) -> Schema:
-    products = Schema.objects.create(
+    products = create_schema(
         slug="products", name="Products", table_name=table, pk_column="product_id",
         data_source=make_source(live_db, read_only=read_only),
     )
@@ -43,7 +44,7 @@ def make_products(live_db, table: str, read_only: bool = False) -> Schema:
         dict(name="sku", type="uuid", unique=True),
         dict(name="weight", type="float"),
     ], start=1):
-        Field.objects.create(schema=products, position=position, **options)
+        add_field(schema=products, position=position, **options)
     return products
 
 
@@ -140,11 +141,11 @@ def live_table(live_db):
         )
         created.append(table)
         source = source or DataSource.objects.first() or make_source(live_db)
-        schema = Schema.objects.create(
+        schema = create_schema(
             slug=table.replace("_", "-"), name=table, table_name=table, data_source=source
         )
         for position, options in enumerate(fields, start=1):
-            Field.objects.create(schema=schema, position=position, **options)
+            add_field(schema=schema, position=position, **options)
         return schema
 
     yield make
@@ -236,8 +237,8 @@ def test_it_blocks_on_characters_the_contract_refuses(live_table, live_db, sql_a
         connection.execute(
             "INSERT INTO rows_0 (id, name) VALUES (1, 'fine'), (2, E'a\\xed\\xa0\\x80'), (3, E'\\xff')"
         )
-    schema = Schema.objects.create(slug="rows-0", name="rows", table_name="rows_0", data_source=source)
-    Field.objects.create(schema=schema, name="name", type="string")
+    schema = create_schema(slug="rows-0", name="rows", table_name="rows_0", data_source=source)
+    add_field(schema=schema, name="name", type="string")
 
     assert "name: 2 rows hold text that is not valid UTF-8 (ids 2, 3)." in blocking_of(schema)
 
@@ -329,7 +330,7 @@ def test_it_blocks_on_references_to_rows_that_do_not_exist(live_table, live_db):
     authors = live_table("name text", dict(name="name", type="string"))
     Schema.objects.filter(pk=authors.pk).update(source=Source.LIVE)
     books = live_table("author bigint", dict(name="author", type="reference", to=authors, required=False))
-    elsewhere = Schema.objects.create(slug="elsewhere", name="Elsewhere")
+    elsewhere = create_schema(slug="elsewhere", name="Elsewhere")
     notes = live_table("about bigint", dict(name="about", type="reference", to=elsewhere, required=False))
     live_db.execute("INSERT INTO rows_0 (id, name) VALUES (1, 'Ann'), (2, 'Bob')")
     live_db.execute("INSERT INTO rows_1 (id, author) VALUES (1, 1), (2, 99), (3, NULL), (4, 2), (5, 7)")

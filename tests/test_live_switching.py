@@ -7,6 +7,7 @@ from datasources.models import SourceSwitch
 from datasources.provision import apply_plan, provision_plan
 from datasources.readiness import readiness_report
 from datasources.switching import SwitchRefused, switch_source
+from schemas.changes import add_field, save_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support
 from tests.library import make_library
@@ -28,7 +29,7 @@ def live_library(live_db):
     for schema in (authors, books):
         schema.data_source = source
         schema.table_name = f"{schema.slug}_{suffix}_{Schema.objects.count()}"
-        schema.save()
+        save_schema(schema)
     yield Schema.objects.get(slug="authors"), Schema.objects.get(slug="books")
     for schema in (authors, books):
         live_db.execute(f'DROP TABLE IF EXISTS "{Schema.objects.get(pk=schema.pk).table_name}"')
@@ -184,14 +185,13 @@ def test_the_commands_check_provision_and_switch(live_library, live_db, capsys):
 
 
 def test_it_copies_every_type_of_value_exactly(live_library, live_db, api):
-    from schemas.models import Field
 
     authors, _books = live_library
-    Field.objects.create(schema=authors, name="profile", type="json", required=False, position=3)
-    Field.objects.create(schema=authors, name="rating", type="decimal", required=False, position=4)
-    Field.objects.create(schema=authors, name="born", type="date", required=False, position=5)
-    Field.objects.create(schema=authors, name="seen", type="datetime", required=False, position=6)
-    Field.objects.create(schema=authors, name="token", type="uuid", required=False, position=7)
+    add_field(schema=authors, name="profile", type="json", required=False, position=3)
+    add_field(schema=authors, name="rating", type="decimal", required=False, position=4)
+    add_field(schema=authors, name="born", type="date", required=False, position=5)
+    add_field(schema=authors, name="seen", type="datetime", required=False, position=6)
+    add_field(schema=authors, name="token", type="uuid", required=False, position=7)
     body = {
         "name": "Ann", "email": "ann@x.example", "profile": {"tags": ["a", 1], "nested": {"ok": True}},
         "rating": "4.50", "born": "1970-01-02", "seen": "2024-05-01T12:30:00Z",

@@ -94,9 +94,9 @@ def _manage(env: dict, *args: str) -> str:
 
 SETUP = """
 from oauth2_provider.models import get_application_model
-from schemas.models import Field, Schema
-schema = Schema.objects.create(slug="{slug}", name="Shelves", access="token", read_rate_limit="{limit}/d")
-Field.objects.create(schema=schema, name="label", type="string", max_length=40)
+from schemas.changes import add_field, create_schema
+schema = create_schema(slug="{slug}", name="Shelves", access="token", read_rate_limit="{limit}/d")
+add_field(schema=schema, name="label", type="string", max_length=40)
 from fauxsite.models import ApplicationScopes
 application = get_application_model().objects.create(name="loadtest", client_type="confidential",
                                                       authorization_grant_type="client-credentials")

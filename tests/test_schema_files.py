@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from schemas import field_types
 from schemas.catalog import current_catalog
+from schemas.changes import delete_schemas
 from schemas.models import CatalogRevision, Field, Schema
 
 pytestmark = pytest.mark.django_db(databases=["default", "fixtures"])
@@ -84,11 +85,7 @@ def versions() -> dict[str, int]:
 
 
 def delete_every_schema() -> None:
-    # References protect their targets: drop the fields that point anywhere first.
-    for field in Field.objects.exclude(to=None):
-        field.delete()
-    for schema in Schema.objects.all():
-        schema.delete()
+    delete_schemas(Schema.objects.all())
 
 
 def test_it_imports_the_example_unchanged_and_serves_it(tmp_path, api):

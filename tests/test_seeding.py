@@ -19,6 +19,7 @@ from faker.providers.person.en_US import Provider as EnglishNames
 from schemas import admin_actions, seeding
 from schemas.admin import SchemaAdmin
 from schemas.catalog import current_catalog
+from schemas.changes import add_field, create_schema, save_field
 from schemas.models import Field, Schema
 from tests.conftest import ALL_DATABASES
 
@@ -47,9 +48,9 @@ EVERY_TYPE = [
 
 
 def make_schema(slug, fields, **options):
-    schema = Schema.objects.create(slug=slug, name=slug.title(), **options)
+    schema = create_schema(slug=slug, name=slug.title(), **options)
     for position, field_options in enumerate(fields, start=1):
-        Field.objects.create(schema=schema, position=position, **field_options)
+        add_field(schema=schema, position=position, **field_options)
     return schema
 
 
@@ -98,10 +99,10 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from schemas import seeding
 from schemas.catalog import current_catalog
-from schemas.models import Field, Schema
-schema = Schema.objects.create(slug="people", name="People")
+from schemas.changes import add_field, create_schema
+schema = create_schema(slug="people", name="People")
 for position, options in enumerate(json.loads(sys.argv[1]), start=1):
-    Field.objects.create(schema=schema, position=position, **options)
+    add_field(schema=schema, position=position, **options)
 seeding.seed("people", 30, seed=11)
 model = current_catalog().get("people").model
 print(json.dumps(list(model.objects.order_by("pk").values()), default=str))
@@ -208,8 +209,8 @@ def test_it_seeds_referenced_schemas_first_when_seeding_several(library):
 
 def test_it_points_a_self_reference_at_rows_of_the_same_table():
     staff = make_schema("staff", [dict(name="name", type="string")])
-    Field.objects.create(schema=staff, name="manager", type="reference", to=staff)
-    Field.objects.create(schema=staff, name="mentor", type="reference", to=staff, nullable=True)
+    add_field(schema=staff, name="manager", type="reference", to=staff)
+    add_field(schema=staff, name="mentor", type="reference", to=staff, nullable=True)
 
     seeding.seed("staff", 25, seed=4, batch_size=10)
 
@@ -251,8 +252,8 @@ def test_it_fills_a_required_field_added_to_a_table_with_rows(library):
     authors, _books = library
     seeding.seed("authors", 40, seed=1)
 
-    Field.objects.create(schema=authors, name="born", type="integer", min_value=1900, max_value=2000)
-    Field.objects.create(schema=authors, name="handle", type="string", max_length=8, unique=True)
+    add_field(schema=authors, name="born", type="integer", min_value=1900, max_value=2000)
+    add_field(schema=authors, name="handle", type="string", max_length=8, unique=True)
 
     assert_valid("authors")
     model = resource("authors").model
@@ -267,7 +268,7 @@ def test_it_fills_a_reference_added_to_a_table_with_rows(library):
     seeding.seed("books", 15, seed=1)
     editors = make_schema("editors", [dict(name="name", type="string")])
 
-    Field.objects.create(schema=books, name="editor", type="reference", to=editors)
+    add_field(schema=books, name="editor", type="reference", to=editors)
 
     editor_ids = set(resource("editors").model.objects.values_list("pk", flat=True))
     assert len(editor_ids) == 15
@@ -281,7 +282,7 @@ def test_it_replaces_values_a_tighter_constraint_made_invalid(library):
     long_before = resource("authors").model.objects.filter(name__regex=r"^.{7,}$").count()
 
     name.max_length = 6
-    name.save()
+    save_field(name)
 
     assert long_before > 0
     assert_valid("authors")

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import DataError
 
 from fauxsite.errors import RefusedValue, translate_exception
-from schemas.models import Field, Schema
+from schemas.changes import add_field, create_schema
+from schemas.models import Field
 from tests.conftest import ALL_DATABASES
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -23,7 +24,7 @@ PLACES = ["Große Halle", "Übersee-Museum", "hallenbad", "ΣΟΦΊΑ", "Zoo �
 
 @pytest.fixture
 def places(api):
-    schema = Schema.objects.create(slug="places", name="Places")
+    schema = create_schema(slug="places", name="Places")
     fields = [
         dict(name="name", type="string", max_length=40),
         dict(name="price", type="decimal", max_digits=6, decimal_places=2, required=False),
@@ -38,7 +39,7 @@ def places(api):
         dict(name="code", type="string", unique=True, required=False),
     ]
     for position, options in enumerate(fields):
-        Field.objects.create(schema=schema, position=position, **options)
+        add_field(schema=schema, position=position, **options)
     for name in PLACES:
         assert api.post("/api/v1/places/", {"name": name}, format="json").status_code == 201
     return schema
@@ -191,7 +192,7 @@ def test_it_serves_values_in_their_canonical_form(api, places, field, sent, serv
 
 
 def test_it_refuses_more_decimal_digits_than_every_engine_keeps():
-    schema = Schema.objects.create(slug="ledger", name="Ledger")
+    schema = create_schema(slug="ledger", name="Ledger")
     field = Field(schema=schema, name="amount", type="decimal", max_digits=16, decimal_places=2)
 
     with pytest.raises(ValidationError) as refused:
@@ -277,7 +278,7 @@ def test_it_answers_a_refused_value_with_400_not_503():
 
 
 def test_it_answers_a_reference_to_a_missing_row_with_409(api, places):
-    Field.objects.create(schema=places, name="parent", type="reference", to=places, required=False)
+    add_field(schema=places, name="parent", type="reference", to=places, required=False)
 
     missing = api.post("/api/v1/places/", {"name": "x", "parent": 424242}, format="json")
     beyond = api.post("/api/v1/places/", {"name": "x", "parent": 2**63}, format="json")
@@ -328,3 +329,10 @@ def test_it_names_the_schema_in_a_404(api, places):
 def test_it_reads_only_ascii_digits(api, places, field, value):
     body = {"name": "x", field: value}
     assert field in problem(api.post("/api/v1/places/", body, format="json"), 400)["errors"]
+
+
+def test_it_documents_every_filter_as_optional(api, places):
+    document = api.get("/api/schema/?format=json").json()
+    parameters = document["paths"]["/api/v1/places/"]["get"]["parameters"]
+
+    assert [p["name"] for p in parameters if p["in"] == "query" and p.get("required")] == []
