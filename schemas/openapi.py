@@ -486,7 +486,9 @@ def _refine_parameter(parameter: dict, resource) -> None:
     if value is None:
         return
     if lookup == "in":
-        # An empty list is no value, and the list has a cap.
+        # An empty list, or an empty item, is no value, and the list has a cap.
+        if value.get("type") == "string":
+            value = {**value, "minLength": max(1, value.get("minLength", 0))}
         limit = settings.FAUXSITE_MAX_FILTER_VALUES
         parameter["schema"] = {"type": "array", "items": value, "minItems": 1, "maxItems": limit}
     else:
