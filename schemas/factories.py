@@ -1,9 +1,13 @@
 """
 Factories for mock rows: one factory-boy factory per schema, built at runtime.
 
-Each field is declared as a ``LazyFunction`` over its value source
-(``schemas.mock_values``), so factory-boy builds rows whose values satisfy
-every constraint of the schema.
+Each field is declared as a ``LazyFunction`` over its one-value-per-call
+source (``schemas.mock_values.value_source``), so factory-boy builds rows
+whose values satisfy every constraint of the schema, one model instance at a
+time: for code and tests that want a few rows as objects. Bulk seeding
+(``schemas.seeding``) does not go through factory-boy: building an instance
+per row cost more than making its values, so it draws whole columns per
+batch from the same value classes instead.
 """
 
 from __future__ import annotations

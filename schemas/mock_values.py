@@ -1,38 +1,55 @@
 """
-Mock values: for each field, a source of values that satisfy its constraints.
+Mock values: for each field, values that satisfy its constraints.
 
-Every field gets a value source made from its type, its constraints and its
-Faker provider (``Field.faker``, else the type's default for the field's
-name). Sources produce values that pass the model field's validators by
-construction: numbers and dates come from ranges bounded by min/max and the
-digits allowed, text from the provider fitted to the length limits, or from
-the pattern through rstr. A unique field remembers every value taken,
-including those already in the table, and derives a deterministic variant
-when the provider repeats itself.
+Every field gets its values from its type, its constraints and its Faker
+provider (``Field.faker``, else the type's default for the field's name).
+Values pass the model field's validators by construction: numbers and dates
+come from ranges bounded by min/max and the digits allowed, text from the
+provider fitted to the length limits, or from the pattern through rstr.
 
-All randomness comes from one Faker instance (and its ``random``), so a
-seeded instance gives the same rows every time.
+Two ways to draw them:
+
+- columns (``column_source``, ``reference_column``): a batch of one field's
+  values at a time, for bulk seeding. A unique field keeps nothing per row:
+  numbers and dates walk their range in a seeded order that never repeats
+  (``Shuffled``), text is checked against the table once per batch
+  (``StoredValues``), so memory stays flat however many rows are seeded;
+- one value per call (``value_source``, ``reference_source``), for a
+  factory-boy factory that builds rows one at a time.
+
+Each field draws from its own random stream, derived from the seed, the
+schema and the field's name: a field's values do not depend on the other
+fields or on the batch size, and a seeded run gives the same rows in every
+process. Faker itself is made faster without changing a value: its weighted
+picks (names, cities, ...) recompute cumulative weights on every call, which
+``seeded_faker`` computes once (``_random_elements``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random as random_module
+import re
 import re._parser as sre_parse
 import string
+import types
 import uuid
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from functools import cached_property
-from itertools import chain
-from typing import TYPE_CHECKING, Any
+from itertools import accumulate, chain
+from typing import TYPE_CHECKING, Any, Protocol
 
 import rstr
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connections, models, router
 from faker import Faker
+from faker.providers import BaseProvider
 from rstr.rstr_base import ALPHABETS
 
 if TYPE_CHECKING:
@@ -42,9 +59,12 @@ if TYPE_CHECKING:
 NULL_RATE = 0.1
 # Fresh draws of a unique field before deriving a variant of a repeated value.
 FRESH_TRIES = 3
+# Rounds of variants of a repeated value, each with numbers one digit longer.
+VARIANT_ROUNDS = 12
 # Draws from a pattern before giving up on it.
 PATTERN_TRIES = 200
-# Variants of one repeated value tried before a unique field counts as full.
+# Variants of one repeated value tried before a unique field counts as full
+# (one value at a time, ``value_source``).
 MAX_VARIANTS = 100_000
 # Width of a range left open by min_value/max_value (0..9999, like pyint).
 DEFAULT_SPAN = 9999
@@ -55,6 +75,17 @@ BIGINT_RANGE = (-(2**63), 2**63 - 1)
 WINDOW_START = datetime(2015, 1, 1, tzinfo=UTC)
 WINDOW_END = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_PER_DAY = 86_400
+# Values per query when checking a batch against the table.
+CHECK_CHUNK = 2000
+
+# Shapes of email addresses and URLs that Django's validators accept, checked
+# first because a regular expression costs far less than the validators.
+PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+PLAIN_URL = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 
 class SeedError(Exception):
@@ -65,22 +96,77 @@ class ExhaustedError(SeedError):
     """A unique field has no value left that is not taken."""
 
 
+def derive_seed(seed: Any, name: str) -> int:
+    """A seed for one stream, stable across processes (unlike ``hash()``)."""
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+# Faker, faster with the same values ------------------------------------------------
+
+
+def seeded_faker(locale: str, seed: int | None) -> Faker:
+    """A Faker for ``locale``, seeded when ``seed`` is given, with cached weights."""
+    faker = Faker(locale)
+    if seed is not None:
+        faker.seed_instance(seed)
+    for generator in faker.factories:
+        for provider in generator.get_providers():
+            if _has_weights(type(provider)):
+                provider.random_elements = types.MethodType(_random_elements, provider)
+    return faker
+
+
+_WEIGHTED: dict[type, bool] = {}
+
+
+def _has_weights(provider_class: type) -> bool:
+    """Whether a provider holds weighted tables; the others keep Faker's own method, one call shorter."""
+    if provider_class not in _WEIGHTED:
+        _WEIGHTED[provider_class] = any(
+            isinstance(getattr(provider_class, name, None), OrderedDict) for name in dir(provider_class)
+        )
+    return _WEIGHTED[provider_class]
+
+
+def _random_elements(self: BaseProvider, elements: Any = ("a", "b", "c"), length: int | None = None,
+                     unique: bool = False, use_weighting: bool | None = None) -> Sequence:
+    """Faker's ``random_elements`` with the cumulative weights of a weighted pick cached.
+
+    Faker passes ``weights`` to ``random.choices``, which sums thousands of
+    name weights again on every call (most of ``first_name``'s 130 µs).
+    Passing the same sums as ``cum_weights`` draws the same random number and
+    picks the same element, so the values are Faker's own, in the same order.
+    """
+    weighted = self.__use_weighting__ if use_weighting is None else use_weighting
+    if length is not None and not unique and weighted and isinstance(elements, OrderedDict):
+        cached = elements.__dict__.get("_fauxsite_cumulative")
+        if cached is None:
+            cached = elements._fauxsite_cumulative = (tuple(elements), list(accumulate(elements.values())))
+        return self.generator.random.choices(cached[0], cum_weights=cached[1], k=length)
+    return BaseProvider.random_elements(self, elements, length, unique, use_weighting)
+
+
 @dataclass
 class GenerationContext:
-    """The Faker instance every value of one schema comes from."""
+    """Where one schema's values come from: its Faker and its seed."""
 
     faker: Faker
     slug: str
     # Rows the table will hold: open ranges of unique fields widen to fit.
     capacity: int = 0
+    # Without a seed every field shares the Faker's random (factory-boy's
+    # ``reseed_random`` seeds it); with one, each field has a stream of its own.
+    seed: int | None = None
 
     @property
     def random(self):
         return self.faker.random
 
-    @cached_property
-    def xeger(self) -> PatternText:
-        return PatternText(self.faker.random)
+    def stream(self, name: str) -> random_module.Random:
+        if self.seed is None:
+            return self.faker.random
+        return random_module.Random(derive_seed(self.seed, f"{self.slug}.{name}"))
 
 
 class PatternText(rstr.Rstr):
@@ -117,13 +203,6 @@ class PatternText(rstr.Rstr):
         return self._random.choice(candidates)
 
 
-def seeded_faker(locale: str, seed: int | None) -> Faker:
-    faker = Faker(locale)
-    if seed is not None:
-        faker.seed_instance(seed)
-    return faker
-
-
 # Value generators, one per type ------------------------------------------------
 
 
@@ -134,12 +213,18 @@ class Values:
         self.field = field
         self.model_field = model_field
         self.context = context
-        self.random = context.random
+        self.random = context.stream(field.name)
         self.label = f"{context.slug}.{field.name}"
         self.provider = field.faker or field.field_type.default_faker(field.name)
+        self._provide: Callable[[], Any] | None = None
 
     def candidate(self) -> Any:
         raise NotImplementedError
+
+    def column(self, count: int) -> list:
+        """``count`` candidates, the same as ``count`` calls of ``candidate``."""
+        candidate = self.candidate
+        return [candidate() for _ in range(count)]
 
     def variant(self, value: Any, n: int) -> Any | None:
         """The n-th alternative to a repeated ``value``; None when there is none."""
@@ -153,13 +238,31 @@ class Values:
         return value
 
     def call_provider(self) -> Any:
+        provide = self.bound_provider()
         try:
-            return getattr(self.context.faker, self.provider)()
-        except (AttributeError, TypeError) as error:
-            raise SeedError(
-                f"{self.label}: Faker provider {self.provider!r} cannot make a value on its "
-                f"own ({error}); choose another provider."
-            ) from error
+            return provide()
+        except TypeError as error:
+            raise self._unusable(error) from error
+
+    def bound_provider(self) -> Callable[[], Any]:
+        """The provider, drawing from this field's stream until another field's provider is bound."""
+        # Faker's providers draw from their generator's random.
+        self.context.faker.random = self.random
+        if self._provide is None:
+            self._provide = self._provider_method()
+        return self._provide
+
+    def _provider_method(self) -> Callable[[], Any]:
+        try:
+            return getattr(self.context.faker, self.provider)
+        except AttributeError as error:
+            raise self._unusable(error) from error
+
+    def _unusable(self, error: Exception) -> SeedError:
+        return SeedError(
+            f"{self.label}: Faker provider {self.provider!r} cannot make a value on its "
+            f"own ({error}); choose another provider."
+        )
 
     def provided(self) -> Any | None:
         """The explicitly chosen provider's value when it fits the field, else None."""
@@ -190,12 +293,32 @@ class StringValues(Values):
         # served as null rather than blank, so none is ever blank.
         self.min_length = max(field.min_length or 0, 1)
         self.max_length = model_field.max_length
+        self._xeger: PatternText | None = None
 
     def candidate(self) -> str:
         if self.field.pattern:
             provided = self._provided_text()
             return provided if provided is not None else self._from_pattern()
         return self._fit(self._text())
+
+    def column(self, count: int) -> list:
+        if self.field.pattern:
+            return super().column(count)
+        # candidate(), unrolled: most provider text fits as it is.
+        provide, fit = self.bound_provider(), self._fit
+        lo, hi = self.min_length, self.max_length or float("inf")
+        texts = []
+        for _ in range(count):
+            text = self._called(provide)
+            texts.append(text if lo <= len(text) <= hi else fit(text))
+        return texts
+
+    def _called(self, provide: Callable[[], Any]) -> str:
+        try:
+            value = provide()
+        except TypeError as error:
+            raise self._unusable(error) from error
+        return value if isinstance(value, str) else str(value)
 
     def variant(self, value: str, n: int) -> str | None:
         if self.field.pattern:
@@ -239,9 +362,11 @@ class StringValues(Values):
 
     def _from_pattern(self) -> str:
         pattern = self.field.pattern
+        if self._xeger is None:
+            self._xeger = PatternText(self.random)
         for _ in range(PATTERN_TRIES):
             try:
-                text = self.context.xeger.xeger(pattern)
+                text = self._xeger.xeger(pattern)
             except Exception as error:  # rstr raises assorted errors on constructs it lacks
                 raise SeedError(
                     f"{self.label}: cannot generate text for the pattern {pattern!r} ({error}); "
@@ -268,13 +393,34 @@ class CheckedTextValues(StringValues):
     """Provider text that must also pass the field's format check (email, URL)."""
 
     fallback_format = ""
+    plain = re.compile("(?!)")
 
     def candidate(self) -> str:
-        for _ in range(10):
-            value = self._text()
+        return self._checked(self._text(), tries=9)
+
+    def column(self, count: int) -> list:
+        provide, checked, is_valid = self.bound_provider(), self._checked, self.is_valid
+        texts = []
+        for _ in range(count):
+            text = self._called(provide)
+            texts.append(text if is_valid(text) else checked(text, tries=9))
+        return texts
+
+    def _checked(self, value: str, *, tries: int) -> str:
+        """``value`` when valid, else one of ``tries`` more draws, else a fallback."""
+        for _ in range(tries):
             if self.is_valid(value):
                 return value
+            value = self._text()
+        if self.is_valid(value):
+            return value
         return self._fallback(self.random.randrange(10**6))
+
+    def is_valid(self, value: str) -> bool:
+        # The common shape passes without the validators' cost.
+        if self.min_length <= len(value) <= (self.max_length or 200) and self.plain.fullmatch(value):
+            return True
+        return super().is_valid(value)
 
     def _fallback(self, n: int) -> str | None:
         candidate = self.fallback_format.format(n=n)
@@ -283,6 +429,7 @@ class CheckedTextValues(StringValues):
 
 class EmailValues(CheckedTextValues):
     fallback_format = "user{n}@example.com"
+    plain = PLAIN_EMAIL
 
     def variant(self, value: str, n: int) -> str | None:
         local, _, domain = value.rpartition("@")
@@ -292,6 +439,7 @@ class EmailValues(CheckedTextValues):
 
 class URLValues(CheckedTextValues):
     fallback_format = "https://example.com/{n}"
+    plain = PLAIN_URL
 
     def variant(self, value: str, n: int) -> str | None:
         candidate = f"{value.rstrip('/')}/{n}"
@@ -317,6 +465,12 @@ class StepValues(Values):
         if provided is not None:
             return provided
         return self.to_value(self.random.randint(self.lo, self.hi))
+
+    def column(self, count: int) -> list:
+        if self.field.faker:
+            return super().column(count)
+        to_value, randint, lo, hi = self.to_value, self.random.randint, self.lo, self.hi
+        return [to_value(randint(lo, hi)) for _ in range(count)]
 
     def variant(self, value: Any, n: int) -> Any | None:
         width = self.hi - self.lo + 1
@@ -405,6 +559,12 @@ class BooleanValues(Values):
         provided = self.provided()
         return provided if isinstance(provided, bool) else self.random.random() < 0.5
 
+    def column(self, count: int) -> list:
+        if self.field.faker:
+            return super().column(count)
+        draw = self.random.random
+        return [draw() < 0.5 for _ in range(count)]
+
     def domain(self) -> list:
         return [True, False]
 
@@ -415,6 +575,12 @@ class EnumValues(Values):
         if provided in self.field.choices:
             return provided
         return self.random.choice(self.field.choices)
+
+    def column(self, count: int) -> list:
+        if self.field.faker:
+            return super().column(count)
+        choice, choices = self.random.choice, self.field.choices
+        return [choice(choices) for _ in range(count)]
 
     def domain(self) -> list:
         return list(self.field.choices)
@@ -436,19 +602,26 @@ class DateValues(StepValues):
         return date.fromordinal(units)
 
 
-class DateTimeValues(Values):
+class DateTimeValues(StepValues):
+    lo, hi = 0, int((WINDOW_END - WINDOW_START).total_seconds()) - 1
+
     def candidate(self) -> datetime:
         value = self.provided()
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        seconds = self.random.randint(0, int((WINDOW_END - WINDOW_START).total_seconds()) - 1)
-        return WINDOW_START + timedelta(seconds=seconds)
+        return self.to_value(self.random.randint(self.lo, self.hi))
 
     def variant(self, value: datetime, n: int) -> datetime | None:
         try:
             return value + timedelta(seconds=n)
         except OverflowError:
             return None
+
+    def to_value(self, units: int) -> datetime:
+        return WINDOW_START + timedelta(seconds=units)
+
+    def to_units(self, value: datetime) -> int:
+        return int((value - WINDOW_START).total_seconds())
 
 
 class TimeValues(StepValues):
@@ -480,6 +653,7 @@ class JSONValues(Values):
         if self.field.faker:
             value = self.call_provider()
         else:
+            self.context.faker.random = self.random
             value = self.context.faker.pydict(nb_elements=4, value_types=[str, int, float, bool])
         # Providers may return dates, decimals or tuples: keep what JSON keeps.
         return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
@@ -517,11 +691,403 @@ VALUES_BY_TYPE: dict[str, type[Values]] = {
 }
 
 
-# Uniqueness and nulls ------------------------------------------------------------
+def field_values(field: Field, model_field: models.Field, context: GenerationContext) -> Values:
+    return VALUES_BY_TYPE[field.type](field, model_field, context)
+
+
+# Columns: a batch of one field's values at a time ----------------------------------
+
+
+class Column(Protocol):
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        """``count`` values; with ``up_to``, fewer when a unique field runs out."""
+
+
+class Shuffled:
+    """The numbers ``0..size-1`` in a seeded order, each once, without a list of them.
+
+    A full-period linear congruential sequence modulo the next power of two
+    visits every number once; a bijective scramble of each step hides its
+    regularity, and steps that land past ``size`` are skipped.
+    """
+
+    def __init__(self, size: int, random: random_module.Random):
+        self.size = size
+        bits = max(size - 1, 1).bit_length()
+        self.mask = (1 << bits) - 1
+        self.shift = max(bits // 2, 1)
+        # Hull-Dobell: an odd increment and a multiplier of the form 4k + 1.
+        self.multiplier = (random.getrandbits(bits) << 2 | 1) & self.mask or 1
+        self.increment = random.getrandbits(bits) | 1
+        self.scramble = (random.getrandbits(bits) | 1, random.getrandbits(bits) | 1)
+        self.state = random.getrandbits(bits) & self.mask
+        self.left = self.mask + 1
+
+    def next(self) -> int | None:
+        """The next number, or None once every one was given."""
+        mask, shift, (first, second) = self.mask, self.shift, self.scramble
+        while self.left:
+            self.left -= 1
+            self.state = (self.multiplier * self.state + self.increment) & mask
+            number = (self.state * first) & mask
+            number ^= number >> shift
+            number = (number * second) & mask
+            number ^= number >> shift
+            if number < self.size:
+                return number
+        return None
+
+
+class StoredValues:
+    """Which of some values a column of the table already holds: a query per batch, nothing kept."""
+
+    def __init__(self, model_field: models.Field, key: Callable[[Any], Any] = lambda value: value):
+        self.model = model_field.model
+        self.attname = model_field.attname
+        self.key = key
+
+    def any(self) -> bool:
+        return self.model.objects.filter(**{f"{self.attname}__isnull": False}).exists()
+
+    def taken(self, values: list) -> set:
+        found: set = set()
+        for start in range(0, len(values), self._chunk()):
+            chunk = values[start : start + self._chunk()]
+            stored = self.model.objects.filter(**{f"{self.attname}__in": chunk}).values_list(
+                self.attname, flat=True
+            )
+            found.update(self.key(value) for value in stored)
+        return found
+
+    def _chunk(self) -> int:
+        features = connections[router.db_for_read(self.model) or "default"].features
+        return min(CHECK_CHUNK, (features.max_query_params or CHECK_CHUNK) - 1)
+
+
+class ValueColumn:
+    """Values as drawn: a field that needs no check."""
+
+    def __init__(self, values: Values):
+        self.values = values
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        return self.values.column(count)
+
+
+class DomainColumn:
+    """A unique boolean or enum: the values not in the table yet, in a seeded order."""
+
+    def __init__(self, values: Values, stored: StoredValues):
+        domain = values.domain()
+        taken = stored.taken(domain) if stored.any() else set()
+        self.remaining = [value for value in domain if values.key(value) not in taken]
+        values.random.shuffle(self.remaining)
+        self.values = values
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        if count > len(self.remaining) and not up_to:
+            raise _exhausted(self.values)
+        taken = self.remaining[len(self.remaining) - min(count, len(self.remaining)) :][::-1]
+        del self.remaining[len(self.remaining) - len(taken) :]
+        return taken
+
+
+class ShuffledColumn:
+    """A unique number, date or time: its whole range in a seeded order, so never a repeat.
+
+    Only values already in the table need a check, and only when it had some.
+    """
+
+    def __init__(self, values: StepValues, stored: StoredValues):
+        self.values = values
+        self.order = Shuffled(values.hi - values.lo + 1, values.random)
+        self.stored = stored if stored.any() else None
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        found: list = []
+        while len(found) < count:
+            wanted = count - len(found)
+            units = self._units(wanted)
+            values = [self.values.to_value(self.values.lo + unit) for unit in units]
+            if self.stored is not None:
+                taken = self.stored.taken(values)
+                values = [value for value in values if value not in taken]
+            found.extend(values)
+            if len(units) < wanted:
+                break  # every value of the range was given
+        if len(found) < count and not up_to:
+            raise _exhausted(self.values)
+        return found
+
+    def _units(self, count: int) -> list[int]:
+        units = []
+        for _ in range(count):
+            unit = self.order.next()
+            if unit is None:
+                break
+            units.append(unit)
+        return units
+
+
+class CheckedColumn:
+    """A unique value drawn from a provider: each batch is checked, against itself and the table.
+
+    A repeated value is drawn afresh a few times, then gets variants (``-7``,
+    ``-42``, ...) with numbers one digit longer each round. Earlier batches
+    are in the table by the time the next one is checked, so nothing is kept.
+    """
+
+    def __init__(self, values: Values, stored: StoredValues):
+        self.values = values
+        self.stored = stored
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        batch = self.values.column(count)
+        originals = list(batch)
+        accepted: set = set()
+        pending = list(range(count))
+        for attempt in range(FRESH_TRIES + VARIANT_ROUNDS):
+            pending = self._repeated(batch, pending, accepted)
+            if not pending:
+                return batch
+            for index in pending:
+                batch[index] = self._replacement(originals[index], attempt)
+        failed = set(pending)
+        if not up_to:
+            raise _exhausted(self.values)
+        return [value for index, value in enumerate(batch) if index not in failed]
+
+    def _repeated(self, batch: list, pending: list[int], accepted: set) -> list[int]:
+        """The positions among ``pending`` whose value is taken; accepts the others."""
+        key = self.values.key
+        repeated, fresh = [], []
+        for index in pending:
+            value = batch[index]
+            if value is None or key(value) in accepted:
+                repeated.append(index)
+            else:
+                accepted.add(key(value))
+                fresh.append(index)
+        stored = self.stored.taken([batch[index] for index in fresh]) if fresh else set()
+        for index in fresh:
+            if key(batch[index]) in stored:
+                accepted.discard(key(batch[index]))
+                repeated.append(index)
+        return sorted(repeated)
+
+    def _replacement(self, original: Any, attempt: int) -> Any:
+        # Text from a pattern has no numbered variants: only fresh draws fit it.
+        if attempt < FRESH_TRIES or getattr(self.values.field, "pattern", ""):
+            return self.values.candidate()
+        digits = attempt - FRESH_TRIES + 1
+        return self.values.variant(original, self.values.random.randrange(1, 10**digits * 10))
+
+
+class NullableColumn:
+    """Mostly values, about one in ten null; null too once a unique field is full.
+
+    Nulls are drawn from a stream of their own, so the values do not shift
+    when a field becomes nullable.
+    """
+
+    def __init__(self, inner: Column, random: random_module.Random):
+        self.inner = inner
+        self.random = random
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        draw = self.random.random
+        nulls = [draw() < NULL_RATE for _ in range(count)]
+        values = iter(self.inner.take(nulls.count(False), up_to=True))
+        return [None if null else next(values, None) for null in nulls]
+
+
+def _exhausted(values: Values) -> ExhaustedError:
+    return ExhaustedError(
+        f"{values.label} is unique and has no value left that the table does not hold; "
+        "widen its constraints or seed fewer rows."
+    )
+
+
+def column_source(field: Field, model_field: models.Field, context: GenerationContext) -> Column:
+    """Batches of valid values of ``field``; a unique one avoids the values in the table."""
+    values = field_values(field, model_field, context)
+    column: Column = ValueColumn(values)
+    if model_field.unique:
+        column = _unique_column(values, StoredValues(model_field, values.key))
+    if model_field.null:
+        column = NullableColumn(column, context.stream(f"{field.name}:null"))
+    return column
+
+
+def _unique_column(values: Values, stored: StoredValues) -> Column:
+    if values.domain() is not None:
+        return DomainColumn(values, stored)
+    if isinstance(values, StepValues) and not values.field.faker:
+        return ShuffledColumn(values, stored)
+    if isinstance(values, UUIDValues):
+        # 122 random bits: a repeat among a billion rows has a chance of about
+        # 1 in 10^19, below that of a disk error, so none is looked for.
+        return ValueColumn(values)
+    return CheckedColumn(values, stored)
+
+
+# References -------------------------------------------------------------------------
+
+
+class IdRuns:
+    """The ids of a table as runs of consecutive ids: memory grows with gaps, not rows."""
+
+    def __init__(self, runs: Iterable[tuple[int, int]] = ()):
+        self.starts: list[int] = []
+        self.ends: list[int] = []  # rows up to and including each run
+        for first, length in runs:
+            self._append(first, length)
+
+    @classmethod
+    def of(cls, model: type[models.Model]) -> IdRuns:
+        """Runs of ``model``'s ids (gaps and islands, counted by the database)."""
+        connection = connections[router.db_for_read(model) or "default"]
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT MIN({pk}), COUNT(*) FROM (SELECT {pk}, {pk} - ROW_NUMBER() OVER (ORDER BY {pk}) "
+                f"AS island FROM {table}) AS numbered GROUP BY island ORDER BY MIN({pk})"
+            )
+            return cls(cursor.fetchall())
+
+    @property
+    def total(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def at(self, rank: int) -> int:
+        """The id of rank ``rank`` (0-based) in ascending order."""
+        run = bisect_right(self.ends, rank)
+        before = self.ends[run - 1] if run else 0
+        return self.starts[run] + rank - before
+
+    def add(self, ids: Iterable[int]) -> None:
+        """Ids larger than every id held so far, ascending."""
+        for pk in ids:
+            if self.starts and pk == self.starts[-1] + self._length(-1):
+                self.ends[-1] += 1
+            else:
+                self._append(pk, 1)
+
+    def _length(self, run: int) -> int:
+        before = self.ends[run - 1] if len(self.ends) > 1 else 0
+        return self.ends[run] - before
+
+    def _append(self, first: int, length: int) -> None:
+        self.starts.append(first)
+        self.ends.append(self.total + length)
+
+
+class ReferenceColumn:
+    """Ids of existing rows of the referenced schema, a batch at a time.
+
+    A self-reference may also point at the rows of the batch before it; a
+    required one with nothing before it points at its own row. A unique
+    reference walks the referenced ids in a seeded order.
+    """
+
+    def __init__(self, label: str, runs: IdRuns, *, random: random_module.Random,
+                 null_random: random_module.Random, unique: bool, nullable: bool,
+                 stored: StoredValues | None, to_itself: bool = False):
+        self.label = label
+        self.runs = runs
+        self.random = random
+        self.null_random = null_random
+        self.nullable = nullable
+        self.to_itself = to_itself
+        self.unique = unique
+        self.stored = stored if stored is not None and (to_itself or stored.any()) else None
+        self.order = Shuffled(runs.total, random) if unique and not to_itself else None
+
+    def take(self, count: int, *, own_ids: Sequence[int] = ()) -> list:
+        nulls = [self.nullable and self.null_random.random() < NULL_RATE for _ in range(count)]
+        if self.order is not None:
+            picks = iter(self._unique_ids(nulls.count(False)))
+            return [None if null else next(picks, None) if self.nullable else self._next(picks)
+                    for null in nulls]
+        if not self.to_itself and self.runs.total:
+            at, randrange, total = self.runs.at, self.random.randrange, self.runs.total
+            ids = [None if null else at(randrange(total)) for null in nulls]
+        else:
+            ids = [None if null else self._pick(index, own_ids) for index, null in enumerate(nulls)]
+        if self.unique:
+            ids = self._own_when_taken(ids, own_ids)
+        return ids
+
+    def _pick(self, index: int, own_ids: Sequence[int]) -> int | None:
+        size = self.runs.total + (index if self.to_itself else 0)
+        if not size:
+            if self.to_itself and not self.nullable:
+                return own_ids[index]
+            if self.nullable:
+                return None
+            raise self._none_left()
+        rank = self.random.randrange(size)
+        return self.runs.at(rank) if rank < self.runs.total else own_ids[rank - self.runs.total]
+
+    def _own_when_taken(self, ids: list, own_ids: Sequence[int]) -> list:
+        # A unique self-reference: a row's own id is always free, being new.
+        seen: set = set()
+        stored = self.stored.taken([pk for pk in ids if pk is not None]) if self.stored else set()
+        for index, pk in enumerate(ids):
+            if pk is not None and (pk in seen or pk in stored):
+                ids[index] = own_ids[index]
+            if ids[index] is not None:
+                seen.add(ids[index])
+        return ids
+
+    def _unique_ids(self, count: int) -> list[int]:
+        found: list[int] = []
+        while len(found) < count:
+            ranks = [rank for rank in (self.order.next() for _ in range(count - len(found)))
+                     if rank is not None]
+            ids = [self.runs.at(rank) for rank in ranks]
+            if self.stored is not None:
+                taken = self.stored.taken(ids)
+                ids = [pk for pk in ids if pk not in taken]
+            found.extend(ids)
+            if not ranks:
+                break
+        return found
+
+    def _next(self, picks) -> int:
+        pk = next(picks, None)
+        if pk is None:
+            raise self._none_left()
+        return pk
+
+    def _none_left(self) -> SeedError:
+        return SeedError(f"{self.label} must reference a row, and the referenced schema has none left.")
+
+    def grow(self, ids: Iterable[int]) -> None:
+        """Rows just inserted into a self-referring table become pickable."""
+        self.runs.add(ids)
+
+
+def reference_column(field: Field, model_field: models.Field, context: GenerationContext,
+                     runs: IdRuns, *, to_itself: bool = False) -> ReferenceColumn:
+    return ReferenceColumn(
+        f"{context.slug}.{field.name}", runs, random=context.stream(field.name),
+        null_random=context.stream(f"{field.name}:null"), unique=model_field.unique,
+        nullable=model_field.null, stored=StoredValues(model_field) if model_field.unique else None,
+        to_itself=to_itself,
+    )
+
+
+# One value per call, for factories ------------------------------------------------
 
 
 class UniqueSource:
-    """Values never taken before, counting those already in the table."""
+    """Values never taken before, counting those already in the table.
+
+    It remembers every value it gives: fine for the rows a factory builds one
+    by one, while bulk seeding uses ``column_source`` and remembers nothing.
+    """
 
     def __init__(self, values: Values, taken: Iterable[Any]):
         self.values = values
@@ -546,7 +1112,7 @@ class UniqueSource:
 
     def _from_domain(self) -> Any:
         if not self.remaining:
-            raise self._exhausted()
+            raise _exhausted(self.values)
         return self.remaining.pop()
 
     def _variant_of(self, value: Any) -> Any:
@@ -559,7 +1125,7 @@ class UniqueSource:
             if self._claim(candidate):
                 self.last_variant[key] = n
                 return candidate
-        raise self._exhausted()
+        raise _exhausted(self.values)
 
     def _claim(self, value: Any) -> bool:
         key = self.values.key(value)
@@ -567,12 +1133,6 @@ class UniqueSource:
             return False
         self.taken.add(key)
         return True
-
-    def _exhausted(self) -> ExhaustedError:
-        return ExhaustedError(
-            f"{self.values.label} is unique and has no value left ({len(self.taken)} are taken); "
-            "widen its constraints or seed fewer rows."
-        )
 
 
 class NullableSource:
@@ -592,55 +1152,28 @@ class NullableSource:
 
 
 class ReferenceSource:
-    """Ids of existing rows of the referenced schema.
-
-    For a self-reference the pool grows as batches are inserted. A required
-    self-reference with no row to point at yet returns None; seeding then
-    points that row at itself.
-    """
+    """Ids of existing rows of the referenced schema, one per call (for factories)."""
 
     def __init__(self, label: str, ids: Iterable[int], *, random, unique: bool, nullable: bool,
-                 taken: Iterable[int] = (), to_itself: bool = False):
+                 taken: Iterable[int] = ()):
         self.label = label
         self.random = random
         self.unique = unique
         self.nullable = nullable
-        self.to_itself = to_itself
-        self.taken = set(taken)
-        self.ids: list[int] = []
-        self.add(ids)
-
-    def add(self, ids: Iterable[int]) -> None:
-        fresh = [pk for pk in ids if not (self.unique and pk in self.taken)]
-        if self.unique:
+        taken = set(taken)
+        self.ids = [pk for pk in ids if not (unique and pk in taken)]
+        if unique:
             # Unique picks pop from the end of a shuffled pool.
-            self.random.shuffle(fresh)
-            self.ids = fresh + self.ids
-        else:
-            self.ids.extend(fresh)
-
-    def claim(self, pk: int) -> None:
-        self.taken.add(pk)
-
-    @property
-    def empty(self) -> bool:
-        return not self.ids
+            self.random.shuffle(self.ids)
 
     def __call__(self) -> int | None:
         if self.nullable and self.random.random() < NULL_RATE:
             return None
         if self.ids:
-            return self._pick()
-        if self.nullable or self.to_itself:
+            return self.ids.pop() if self.unique else self.ids[self.random.randrange(len(self.ids))]
+        if self.nullable:
             return None
         raise SeedError(f"{self.label} must reference a row, and the referenced schema has none left.")
-
-    def _pick(self) -> int:
-        if not self.unique:
-            return self.ids[self.random.randrange(len(self.ids))]
-        pk = self.ids.pop()
-        self.taken.add(pk)
-        return pk
 
 
 def value_source(field: Field, model_field: models.Field, context: GenerationContext,
@@ -649,25 +1182,24 @@ def value_source(field: Field, model_field: models.Field, context: GenerationCon
 
     ``taken``: values a unique field must avoid; by default those in the table.
     """
-    values = VALUES_BY_TYPE[field.type](field, model_field, context)
+    values = field_values(field, model_field, context)
     source: Callable[[], Any] = values.candidate
     if model_field.unique:
         source = UniqueSource(values, _stored_values(model_field) if taken is None else taken)
     if model_field.null:
-        source = NullableSource(source, context.random)
+        source = NullableSource(source, context.stream(f"{field.name}:null"))
     return source
 
 
 def reference_source(field: Field, model_field: models.Field, context: GenerationContext,
-                     ids: Iterable[int] | None = None, taken: Iterable[int] | None = None,
-                     to_itself: bool = False) -> ReferenceSource:
+                     ids: Iterable[int] | None = None, taken: Iterable[int] | None = None) -> ReferenceSource:
     if ids is None:
         ids = model_field.related_model.objects.order_by("pk").values_list("pk", flat=True)
     if taken is None:
         taken = _stored_values(model_field) if model_field.unique else ()
     return ReferenceSource(
-        f"{context.slug}.{field.name}", ids, random=context.random, unique=model_field.unique,
-        nullable=model_field.null, taken=taken, to_itself=to_itself,
+        f"{context.slug}.{field.name}", ids, random=context.stream(field.name), unique=model_field.unique,
+        nullable=model_field.null, taken=taken,
     )
 
 

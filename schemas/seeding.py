@@ -1,13 +1,17 @@
 """
 Seeding: mock rows for schemas' fixtures tables, and fresh values for columns.
 
-``seed`` builds rows with the schema's factory (``schemas.factories``) in
-batches and bulk-inserts each batch, so a hundred thousand rows take bounded
-memory. The same ``seed`` number gives the same rows: Faker and factory-boy
-are reseeded per schema from the number and the slug. References point at
-existing rows of the referenced schema, which is seeded first when it is
-empty. Rows always go to the fixtures tables, also for a schema served from
-a live database (its fixtures twin).
+``seed`` generates rows a batch at a time, one column per field
+(``schemas.mock_values``), and inserts each batch in one statement: COPY on
+PostgreSQL, a prepared ``executemany`` on SQLite. Nothing is kept per row, so
+a million rows take the memory of one batch; factory-boy is bypassed here
+because building a model instance per row cost more than making its values
+(``schemas.factories`` still builds rows one at a time for code that wants
+them). The same ``seed`` number gives the same rows in any process: every
+field has a random stream derived from the number, the slug and its name.
+References point at existing rows of the referenced schema, which is seeded
+first when it is empty. Rows always go to the fixtures tables, also for a
+schema served from a live database (its fixtures twin).
 
 ``fill_column`` gives every row a value when a column is added or its old
 values became invalid; the fixtures tables' migrations call it.
@@ -15,26 +19,28 @@ values became invalid; the fixtures tables' migrations call it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-import factory.random
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 
 from schemas.builder import build_models
-from schemas.factories import Table, build_factory
+from schemas.factories import Table
 from schemas.mock_values import (
+    Column,
     GenerationContext,
-    ReferenceSource,
+    IdRuns,
+    ReferenceColumn,
     SeedError,
-    reference_source,
+    column_source,
+    derive_seed,
+    reference_column,
     seeded_faker,
-    value_source,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +52,8 @@ __all__ = [
     "order_by_references", "reset", "reset_many", "seed", "seed_many",
 ]
 
-BATCH_SIZE = 1000
+# Rows per statement: past a few thousand, bigger batches gain little and hold more memory.
+BATCH_SIZE = 5000
 
 Progress = Callable[[int], None]
 
@@ -173,6 +180,7 @@ def fill_column(schema: Schema, field: Field, model: type[models.Model],
                 pks: Iterable[int] | None = None) -> int:
     """Give ``field`` a valid value in rows ``pks`` (default: every row where it is NULL).
 
+    A field with a default gets it (unless unique); the others get mock values.
     ``model`` carries the field's real constraints. Runs inside the caller's
     transaction on the fixtures database; returns the rows written.
     """
@@ -182,16 +190,21 @@ def fill_column(schema: Schema, field: Field, model: type[models.Model],
     targets = sorted(set(pks))
     if not targets:
         return 0
-    number = _derived_seed("fill", f"{schema.slug}.{field.name}")
-    context = GenerationContext(seeded_faker(schema.locale, number), schema.slug, model.objects.count())
-    taken = _values_outside(model, model_field, set(targets)) if model_field.unique else ()
-    if field.type == "reference":
+    number = derive_seed("fill", f"{schema.slug}.{field.name}")
+    context = GenerationContext(seeded_faker(schema.locale, number), schema.slug, model.objects.count(),
+                                seed=number)
+    if model_field.has_default() and not model_field.unique:
+        # A default says what existing rows should hold, as a column added
+        # with a default gets it.
+        column: Column = _Constant(model_field.get_default())
+    elif field.type == "reference":
         run = _Run(_built_table, base_seed=number, batch_size=BATCH_SIZE)
-        table = _Table(schema, [field], model)
-        source = run.reference_pool(table, field, context, len(targets), taken=taken)
+        # Every row of the table exists already, so a self-reference picks among them all.
+        column = run.reference_column(_Table(schema, [field], model), field, context, len(targets),
+                                              to_itself=False)
     else:
-        source = value_source(field, model_field, context, taken=taken)
-    _write_values(model, model_field, targets, source)
+        column = column_source(field, model_field, context)
+    _write_values(model, model_field, targets, column)
     return len(targets)
 
 
@@ -235,54 +248,45 @@ class _Run:
         return result
 
     def _insert(self, table: Table, count: int) -> SeedResult:
-        number = _derived_seed(self.base_seed, table.schema.slug)
-        factory.random.reseed_random(number)
+        number = derive_seed(self.base_seed, table.schema.slug)
         faker = seeded_faker(table.schema.locale, number)
-        context = GenerationContext(faker, table.schema.slug, table.model.objects.count() + count)
-        pools = {
-            f.name: self.reference_pool(table, f, context, count)
-            for f in table.fields
-            if f.type == "reference"
-        }
-        row_factory = build_factory(table, context=context, references=pools)
-        to_itself = [
-            (f, pools[f.name]) for f in table.fields if f.type == "reference" and f.to_id == table.schema.pk
-        ]
+        capacity = table.model.objects.count() + count
+        context = GenerationContext(faker, table.schema.slug, capacity, seed=number)
+        rows = _RowSource(table, context, self, count)
+        inserter = _Inserter(table.model, rows.model_fields, with_ids=bool(rows.to_itself))
         progress = self.progress_for(table)
         started = time.perf_counter()
         inserted = 0
         while inserted < count:
             size = min(self.batch_size, count - inserted)
-            if any(pool.empty for _f, pool in to_itself):
-                # The first row of a self-referring table has nothing to
-                # point at: insert it alone so the next ones have.
-                size = 1
-            rows = row_factory.build_batch(size)
-            table.model.objects.bulk_create(rows)
-            _link_to_itself(table.model, rows, to_itself)
+            ids = inserter.reserve_ids(size) if rows.to_itself else []
+            inserter.insert(rows.batch(size, ids), ids, size)
+            rows.inserted(ids)
             inserted += size
             if progress:
                 progress(size)
         return SeedResult(table.schema.slug, inserted, time.perf_counter() - started)
 
-    def reference_pool(self, table: Table, ref: Field, context: GenerationContext, count: int,
-                       taken: Iterable[int] | None = None) -> ReferenceSource:
+    def reference_column(self, table: Table, ref: Field, context: GenerationContext, count: int,
+                         *, to_itself: bool | None = None) -> ReferenceColumn:
         model_field = table.model._meta.get_field(ref.name)
+        if to_itself is None:
+            to_itself = ref.to_id == table.schema.pk
         if ref.to_id == table.schema.pk:
-            ids = table.model.objects.order_by("pk").values_list("pk", flat=True)
-            return reference_source(ref, model_field, context, ids=ids, taken=taken, to_itself=True)
-        ids = self._target_ids(table, ref, model_field, count)
-        return reference_source(ref, model_field, context, ids=ids, taken=taken)
+            runs = IdRuns.of(table.model)
+        else:
+            runs = self._target_runs(table, ref, model_field, count)
+        return reference_column(ref, model_field, context, runs, to_itself=to_itself)
 
-    def _target_ids(self, table: Table, ref: Field, model_field: models.Field, count: int) -> list[int]:
+    def _target_runs(self, table: Table, ref: Field, model_field: models.Field, count: int) -> IdRuns:
         target_model = model_field.related_model
-        ids = list(target_model.objects.order_by("pk").values_list("pk", flat=True))
-        if ids or not self._should_seed_target(table, ref, model_field):
-            return ids
+        runs = IdRuns.of(target_model)
+        if runs.total or not self._should_seed_target(table, ref, model_field):
+            return runs
         target = self.resolve(ref.to_id)
         # Enough rows that a unique reference finds one per row.
         self.seed(target, max(count, 1))
-        return list(target_model.objects.order_by("pk").values_list("pk", flat=True))
+        return IdRuns.of(target_model)
 
     def _should_seed_target(self, table: Table, ref: Field, model_field: models.Field) -> bool:
         target_id = ref.to_id
@@ -299,22 +303,131 @@ class _Run:
         return not (model_field.null and target_id in self.scheduled and target_id not in self.done)
 
 
-def _link_to_itself(model: type[models.Model], rows: list[models.Model],
-                    to_itself: list[tuple[Field, ReferenceSource]]) -> None:
-    """Grow self-reference pools by the rows just inserted; point unset required ones at themselves."""
-    if not to_itself:
-        return
-    if rows and rows[0].pk is None:
-        raise SeedError("Self-referring schemas need a database that returns the ids of inserted rows.")
-    for ref, pool in to_itself:
-        attname = model._meta.get_field(ref.name).attname
-        unset = [row for row in rows if getattr(row, attname) is None]
-        if not pool.nullable and unset:
-            for row in unset:
-                setattr(row, attname, row.pk)
-                pool.claim(row.pk)
-            model.objects.bulk_update(unset, [ref.name])
-        pool.add(row.pk for row in rows)
+class _RowSource:
+    """The columns of one table's mock rows, a batch at a time."""
+
+    def __init__(self, table: Table, context: GenerationContext, run: _Run, count: int):
+        self.model_fields: list[models.Field] = []
+        self.columns: list[Column] = []
+        self.to_itself: list[ReferenceColumn] = []
+        for f in table.fields:
+            model_field = table.model._meta.get_field(f.name)
+            if f.type == "reference":
+                column = run.reference_column(table, f, context, count)
+                if column.to_itself:
+                    self.to_itself.append(column)
+            else:
+                column = column_source(f, model_field, context)
+            self.model_fields.append(model_field)
+            self.columns.append(column)
+
+    def batch(self, size: int, ids: Sequence[int]) -> list[list]:
+        """One list of values per field, ``size`` long; ``ids``: the rows' ids, when reserved."""
+        return [
+            column.take(size, own_ids=ids) if isinstance(column, ReferenceColumn) else column.take(size)
+            for column in self.columns
+        ]
+
+    def inserted(self, ids: Sequence[int]) -> None:
+        for column in self.to_itself:
+            column.grow(ids)
+
+
+# Inserting ------------------------------------------------------------------------
+
+
+class _Inserter:
+    """Writes batches of rows into one fixtures table: COPY on PostgreSQL, executemany elsewhere.
+
+    Values are adapted a column at a time as Django would for the engine, so
+    the rows read back through the ORM exactly as if it had written them.
+    """
+
+    def __init__(self, model: type[models.Model], model_fields: list[models.Field], *, with_ids: bool):
+        self.model = model
+        self.connection = connections[router.db_for_write(model) or _alias()]
+        self.copy = self.connection.vendor == "postgresql"
+        self.adapters = [_adapter(model_field, self.connection) for model_field in model_fields]
+        quote = self.connection.ops.quote_name
+        columns = [model._meta.pk.column] if with_ids else []
+        columns += [model_field.column for model_field in model_fields]
+        self.table = quote(model._meta.db_table)
+        names = ", ".join(map(quote, columns))
+        if self.copy:
+            self.statement = f"COPY {self.table} ({names}) FROM STDIN"
+        else:
+            self.statement = f"INSERT INTO {self.table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+    def reserve_ids(self, count: int) -> list[int]:
+        """Ids for ``count`` new rows, taken as the database would give them."""
+        pk = self.model._meta.pk.column
+        with self.connection.cursor() as cursor:
+            if self.copy:
+                # nextval hands out ids no other session gets, even concurrently.
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.table, pk, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE),
+            # so the ids past the largest ever given are ours.
+            cursor.execute(f"SELECT MAX({self.connection.ops.quote_name(pk)}) FROM {self.table}")
+            first = max(cursor.fetchone()[0] or 0, self._sqlite_sequence()) + 1
+            return list(range(first, first + count))
+
+    def _sqlite_sequence(self) -> int:
+        # An AUTOINCREMENT table never gives an id twice, also after deletes.
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = %s", [self.model._meta.db_table]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0
+
+    def insert(self, columns: list[list], ids: Sequence[int], size: int) -> None:
+        adapted = [
+            values if adapt is None else [None if value is None else adapt(value) for value in values]
+            for values, adapt in zip(columns, self.adapters, strict=True)
+        ]
+        if ids:
+            adapted.insert(0, ids)
+        with self.connection.cursor() as cursor:
+            if not adapted:
+                # A schema without fields: rows of nothing but an id.
+                for _ in range(size):
+                    cursor.execute(f"INSERT INTO {self.table} DEFAULT VALUES")
+            elif self.copy:
+                # Django translates driver errors for execute(), not for COPY.
+                with self.connection.wrap_database_errors, cursor.copy(self.statement) as copy:
+                    for row in zip(*adapted, strict=True):
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.statement, list(zip(*adapted, strict=True)))
+
+
+def _adapter(model_field: models.Field, connection) -> Callable[[Any], Any] | None:
+    """How one column's values go to the driver; None when they go as they are.
+
+    Django's own ``get_db_prep_save`` is the reference; the common types skip
+    it because it costs a few µs a value, and their drivers take them as they are.
+    """
+    kind = model_field.get_internal_type()
+    if kind in ("CharField", "TextField", "IntegerField", "BigIntegerField", "FloatField", "BooleanField",
+                "ForeignKey", "DateField"):
+        return None
+    if connection.vendor == "postgresql" and kind in ("DecimalField", "DateTimeField", "TimeField",
+                                                       "UUIDField"):
+        return None
+    if connection.vendor == "sqlite":
+        if kind == "DecimalField":
+            return None  # Django registers str() as SQLite's adapter of Decimal
+        if kind == "DateTimeField":
+            return lambda value: value.astimezone(UTC).replace(tzinfo=None)
+        if kind == "UUIDField":
+            return lambda value: value.hex
+        if kind == "TimeField":
+            return str
+    return lambda value: model_field.get_db_prep_save(value, connection)
 
 
 # Resetting ------------------------------------------------------------------------
@@ -401,12 +514,6 @@ def _targets(table: Table) -> set[int]:
     return {f.to_id for f in table.fields if f.type == "reference" and f.to_id != table.schema.pk}
 
 
-def _derived_seed(seed: Any, name: str) -> int:
-    """A seed for one schema, stable across processes (unlike ``hash()``)."""
-    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 def _built_table(schema_id: int) -> _Table:
     """A schema's fixtures model built from the definition in the database now.
 
@@ -420,16 +527,21 @@ def _built_table(schema_id: int) -> _Table:
     return _Table(schema, fields, build_models([(schema, fields)])[schema.pk])
 
 
-def _values_outside(model: type[models.Model], model_field: models.Field, pks: set[int]) -> list[Any]:
-    rows = model.objects.filter(**{f"{model_field.attname}__isnull": False}).values_list(
-        "pk", model_field.attname
-    )
-    return [value for pk, value in rows.iterator(chunk_size=5000) if pk not in pks]
+@dataclass
+class _Constant:
+    """One value for every row."""
+
+    value: Any
+
+    def take(self, count: int, *, up_to: bool = False) -> list:
+        return [self.value] * count
 
 
 def _write_values(model: type[models.Model], model_field: models.Field, pks: list[int],
-                  source: Callable[[], Any]) -> None:
+                  column: Column) -> None:
     attname = model_field.attname
     for start in range(0, len(pks), BATCH_SIZE):
-        rows = [model(pk=pk, **{attname: source()}) for pk in pks[start : start + BATCH_SIZE]]
-        model.objects.bulk_update(rows, [model_field.name])
+        batch = pks[start : start + BATCH_SIZE]
+        values = column.take(len(batch))
+        rows = [model(pk=pk, **{attname: value}) for pk, value in zip(batch, values, strict=True)]
+        model.objects.bulk_update(rows, [model_field.name], batch_size=1000)

@@ -8,15 +8,19 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from django.contrib.admin.sites import AdminSite
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from faker import Faker
 from faker.providers.person.en_US import Provider as EnglishNames
 
-from schemas import admin_actions, seeding
+from schemas import admin_actions, mock_values, seeding
 from schemas.admin import SchemaAdmin
 from schemas.catalog import current_catalog
 from schemas.changes import add_field, create_schema, save_field
@@ -417,3 +421,143 @@ def test_it_seeds_aware_datetimes_in_a_fixed_window():
 
     for at in resource("events").model.objects.values_list("at", flat=True):
         assert datetime(2015, 1, 1, tzinfo=UTC) <= at < datetime(2026, 1, 1, tzinfo=UTC)
+
+
+# Bulk seeding: statements, uniqueness in bounded memory, streams -------------------------
+
+
+def fixtures_vendor():
+    return connections["fixtures"].vendor
+
+
+def test_it_inserts_each_batch_with_one_executemany_on_sqlite():
+    if fixtures_vendor() != "sqlite":
+        pytest.skip("the fixtures database is not SQLite")
+    make_schema("notes", [dict(name="text", type="string", max_length=30)])
+
+    with CaptureQueriesContext(connections["fixtures"]) as queries:
+        seeding.seed("notes", 25, seed=1, batch_size=10)
+
+    inserts = [query["sql"] for query in queries if "INSERT" in query["sql"]]
+    assert [insert.split(":")[0] for insert in inserts] == ["10 times", "10 times", "5 times"]
+    assert resource("notes").model.objects.count() == 25
+
+
+def test_it_inserts_each_batch_with_copy_on_postgresql(monkeypatch):
+    if fixtures_vendor() != "postgresql":
+        pytest.skip("the fixtures database is not PostgreSQL")
+    make_schema("notes", [dict(name="text", type="string", max_length=30),
+                          dict(name="extra", type="json", required=False),
+                          dict(name="at", type="datetime"), dict(name="token", type="uuid")])
+    copies = []
+    copy = psycopg.Cursor.copy
+    monkeypatch.setattr(psycopg.Cursor, "copy", lambda self, statement, *a, **k: (
+        copies.append(str(statement)), copy(self, statement, *a, **k))[1])
+
+    with CaptureQueriesContext(connections["fixtures"]) as queries:
+        seeding.seed("notes", 25, seed=1, batch_size=10)
+
+    assert len(copies) == 3
+    assert all(statement.startswith("COPY ") for statement in copies)
+    assert not [query for query in queries if "INSERT" in query["sql"]]
+    assert resource("notes").model.objects.count() == 25
+    assert_valid("notes")
+
+
+def test_it_reads_back_what_it_inserted_as_the_orm_wrote_it(api):
+    make_schema("people", EVERY_TYPE)
+    seeding.seed("people", 60, seed=3)
+    model = resource("people").model
+    stored = list(model.objects.order_by("pk"))
+
+    # Writing the same values through the ORM and reading them back changes none.
+    names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+    copies = [model(**{name: getattr(row, name) for name in names}) for row in stored]
+    model.objects.all().delete()
+    model.objects.bulk_create(copies)
+
+    assert rows("people") == [tuple(getattr(row, name) for name in names) for row in stored]
+    assert api.get("/api/v1/people/?page_size=60").status_code == 200
+
+
+def test_it_fills_a_unique_range_exactly_where_random_draws_would_repeat():
+    # 3,000 random draws from 3,000 values repeat about 1,100 times.
+    make_schema("seats", [dict(name="number", type="integer", unique=True, min_value=1, max_value=3000),
+                          dict(name="day", type="date", unique=True, nullable=True)])
+
+    seeding.seed("seats", 3000, seed=1, batch_size=700)
+
+    model = resource("seats").model
+    assert sorted(model.objects.values_list("number", flat=True)) == list(range(1, 3001))
+    days = [day for day in model.objects.values_list("day", flat=True) if day is not None]
+    assert len(set(days)) == len(days) > 2500
+    with pytest.raises(seeding.SeedError, match=r"seats\.number is unique and has no value left"):
+        seeding.seed("seats", 1, seed=2)
+
+
+def test_it_keeps_provider_text_unique_across_batches_when_the_provider_repeats():
+    # About 700 English first names: 4,000 draws repeat each of them many times.
+    make_schema("people", [dict(name="first_name", type="string", max_length=12, unique=True),
+                           dict(name="email", type="email", unique=True),
+                           dict(name="word", type="string", faker="word", max_length=8, unique=True)])
+
+    seeding.seed("people", 4000, seed=1, batch_size=900)
+
+    model = resource("people").model
+    for name in ("first_name", "email", "word"):
+        values = list(model.objects.values_list(name, flat=True))
+        assert len(set(values)) == len(values) == 4000, name
+    # A repeated name gets a numbered variant, cut to fit max_length.
+    bases = {re.fullmatch(r"(\w+?)(-\d+)?", name).group(1)
+             for name in model.objects.values_list("first_name", flat=True)}
+    assert all(any(known.startswith(base) for known in EnglishNames.first_names) for base in bases)
+    assert_valid("people")
+
+
+def test_it_gives_each_row_its_own_referenced_row_for_a_unique_reference():
+    authors = make_schema("authors", [dict(name="name", type="string")])
+    make_schema("profiles", [dict(name="author", type="reference", to=authors, unique=True)])
+    seeding.seed("authors", 50, seed=1)
+
+    seeding.seed("profiles", 50, seed=1, batch_size=15)
+
+    referenced = list(resource("profiles").model.objects.values_list("author_id", flat=True))
+    assert sorted(referenced) == sorted(resource("authors").model.objects.values_list("pk", flat=True))
+    with pytest.raises(seeding.SeedError, match="must reference a row, and the referenced schema has none"):
+        seeding.seed("profiles", 1, seed=2)
+
+
+def test_it_gives_the_same_values_whatever_the_batch_size():
+    make_schema("people", [field for field in EVERY_TYPE if not field.get("unique")])
+
+    seeding.seed("people", 50, seed=5, batch_size=7)
+    small = rows("people")
+    seeding.seed("people", 50, seed=5, batch_size=1000, reset=True)
+
+    assert rows("people") == small
+
+
+def test_it_draws_faker_values_unchanged_only_faster():
+    stock = Faker("en_US")
+    stock.seed_instance(3)
+    seeded = mock_values.seeded_faker("en_US", 3)
+
+    for provider in ("name", "email", "city", "address", "sentence", "company", "job"):
+        assert [getattr(seeded, provider)() for _ in range(200)] == [
+            getattr(stock, provider)() for _ in range(200)
+        ], provider
+
+
+def test_it_takes_ids_as_the_database_would_after_seeding_a_self_reference():
+    staff = make_schema("staff", [dict(name="name", type="string")])
+    add_field(schema=staff, name="manager", type="reference", to=staff)
+    seeding.seed("staff", 5, seed=1)
+    seeding.reset("staff")
+
+    seeding.seed("staff", 5, seed=1, batch_size=2)
+    model = resource("staff").model
+    created = model.objects.create(name="Next", manager_id=6)
+
+    assert sorted(model.objects.values_list("pk", flat=True)) == [6, 7, 8, 9, 10, 11]
+    assert created.pk == 11
+    assert set(model.objects.values_list("manager_id", flat=True)) <= {6, 7, 8, 9, 10}
