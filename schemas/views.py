@@ -62,13 +62,16 @@ class ResourceViewSet(viewsets.ModelViewSet):
             return
         if wanted not in Source.values:
             raise ValidationError({SOURCE_HEADER: ["Use fixtures (or live, the default)."]})
-        if wanted == Source.LIVE or not self.resource.is_live:
+        if wanted == Source.LIVE:
             return
+        # Asked of every schema, whatever its source today: a client must not
+        # be able to tell a live schema from one on its fixtures by this answer.
         if not may_choose_fixtures(request):
             raise PermissionDenied(
                 f"Only staff and tokens with the '{FIXTURES_SCOPE}' scope may use {SOURCE_HEADER}."
             )
-        self.resource = self.resource.fixtures_twin()
+        if self.resource.is_live:
+            self.resource = self.resource.fixtures_twin()
 
     # DRF hooks ---------------------------------------------------------------
 

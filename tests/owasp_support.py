@@ -39,10 +39,14 @@ def outsiders() -> dict[str, APIClient]:
     }
 
 
+# Reading, and choosing the fixtures with X-Fauxsite-Source (which needs its own scope).
+READER_SCOPES = "authors:read books:read fixtures"
+
+
 def insiders() -> dict[str, APIClient]:
     """Clients that may read authors: the probes must find the row for them (no vacuous pass)."""
     return {
-        "token with the scope": token_client("reader", "authors:read books:read", "authors:read books:read"),
+        "token with the scope": token_client("reader", READER_SCOPES, READER_SCOPES),
         "schema editor": staff_in(roles.SCHEMA_EDITORS),
         "operator": staff_in(roles.OPERATORS),
     }

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from tests.access_probes import PROBES, asked, leaks, make_world, token_client
 from tests.conftest import ALL_DATABASES
+from tests.owasp_support import READER_SCOPES
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
@@ -23,7 +24,7 @@ def world(library, api):
 
 @pytest.mark.parametrize("probe", ROW_PROBES, ids=lambda probe: probe.name)
 def test_it_asks_the_policy_for_every_schema_whose_rows_a_path_returns(world, probe):
-    reader = token_client("reader", "authors:read books:read", "authors:read books:read")
+    reader = token_client("reader", READER_SCOPES, READER_SCOPES)
 
     response = probe.get(reader, world)
 

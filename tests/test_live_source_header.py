@@ -90,3 +90,14 @@ def test_it_refuses_an_unknown_source(customers):
     assert response.status_code == 400
     assert "X-Fauxsite-Source" in response.json()["errors"]
 
+
+
+def test_it_answers_the_header_alike_before_and_after_going_live(customers, staff_client):
+    from schemas.changes import set_source
+
+    live = APIClient().get("/api/v1/customers/", **{HEADER: "fixtures"})
+    set_source(customers, Source.FIXTURES)
+    on_fixtures = APIClient().get("/api/v1/customers/", **{HEADER: "fixtures"})
+
+    assert (on_fixtures.status_code, on_fixtures.content) == (live.status_code, live.content)
+    assert names(staff_client.get("/api/v1/customers/", **{HEADER: "fixtures"})) == ["Mock Mia"]

@@ -336,3 +336,20 @@ def test_it_documents_every_filter_as_optional(api, places):
     parameters = document["paths"]["/api/v1/places/"]["get"]["parameters"]
 
     assert [p["name"] for p in parameters if p["in"] == "query" and p.get("required")] == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"seen__gt": "2024-05-01T12:30:00"}, {"seen": "2024-05-01"}, {"seen__lt": "0001-01-01T00:00:00+01:00"}],
+)
+def test_it_refuses_datetime_filters_that_name_no_instant(api, places, query):
+    (name,) = query
+    assert name in problem(api.get("/api/v1/places/", query), 400)["errors"]
+
+
+def test_it_compares_datetime_filters_as_utc_instants(api, places):
+    api.post("/api/v1/places/", {"name": "noon", "seen": "2024-05-01T12:00:00Z"}, format="json")
+
+    # +22:22 is past what PostgreSQL takes as an offset; the instant is what counts.
+    assert names(api.get("/api/v1/places/", {"seen": "2024-05-02T10:22:00+22:22"})) == ["noon"]
+    assert names(api.get("/api/v1/places/", {"seen__gt": "2024-05-01T13:59:59+02:00"})) == ["noon"]

@@ -73,6 +73,8 @@ DATETIMES = [
 REFUSED_DATETIMES = [
     "yesterday", "2024-05-01T25:00:00Z", "2024-02-30T00:00:00Z", "0001-01-01T00:30:00+01:00",
     "9999-12-31T23:00:00-02:00",
+    # No offset names no instant; the contract refuses it rather than guess.
+    "2024-05-01T12:30:00", "2024-05-01T12:30", "2024-05-01 12:30:00Z",
 ]
 
 TIMES = ["00:00", "00:00:00", "23:59:59.999999", "12:30:00.000001", "12:30", "12:30:00", "08:05:09.5"]
@@ -96,13 +98,17 @@ UUID_HEXES = [
     "a0a0a0a0b1b14c1c8d1d0e0e0f0f0f0f", "7fffffffffffffffffffffffffffffff",
     "80000000000000000000000000000000",
 ]
-REFUSED_UUIDS = ["123", "not-a-uuid", "0c6c3e2a-5d0e-4c55-9a43-1b6b4c1f0a0", "g" * 32]
+REFUSED_UUIDS = [
+    "123", "not-a-uuid", "0c6c3e2a-5d0e-4c55-9a43-1b6b4c1f0a0", "g" * 32,
+    # Unhyphenated and braced forms: the contract takes the hyphenated form only.
+    "1a2b3c4d5e6f40718293a4b5c6d7e8f9", "{0c6c3e2a-5d0e-4c55-9a43-1b6b4c1f0a01}",
+]
 
 
 def uuid_forms(hex32: str) -> list[str]:
-    """The same UUID as a client may write it: hyphens or not, any case."""
+    """The same UUID as a client may write it: hyphenated, in any case (docs/semantics.md)."""
     hyphened = f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
-    return [hyphened, hyphened.upper(), hex32, hex32.upper()]
+    return [hyphened, hyphened.upper(), hyphened.title()]
 
 
 def hyphened_uuid_forms(hex32: str) -> list[str]:
@@ -113,8 +119,8 @@ def hyphened_uuid_forms(hex32: str) -> list[str]:
 # of their own, so a refusal does not change which rows exist.
 OTHER_FORMS = {
     "token": [form for hex32 in ("1a2b3c4d5e6f40718293a4b5c6d7e8f9", "ABCDEF0123454678" + "9ABCDEF012345678")
-              for form in uuid_forms(hex32)[2:]],
-    "moment": ["2024-05-01T12:30:00", "2024-05-01T12:30:00.5", "2024-05-01T12:30"],
+              for form in uuid_forms(hex32)[1:]],
+    "moment": ["2024-05-01T12:30:00+02:00", "2024-05-01t12:30:00.5z", "2024-05-01T12:30:00-00:30"],
     "opens": ["12:30", "07:08:09.000100"],
     "price": [1e3, 12345678901.1234],
     "amount": [12, "12", 0],
