@@ -81,7 +81,10 @@ class UTCDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        parsed = parse_datetime(value.upper()) if values.DATETIME_PATTERN.match(value) else None
+        try:
+            parsed = parse_datetime(value.upper()) if values.DATETIME_PATTERN.match(value) else None
+        except ValueError:  # well formed but impossible, such as 25:00
+            parsed = None
         if parsed is None:
             raise ValidationError("Enter a date and time such as 2024-05-01T12:30:00Z.", code="invalid")
         try:

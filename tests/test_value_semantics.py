@@ -340,7 +340,12 @@ def test_it_documents_every_filter_as_optional(api, places):
 
 @pytest.mark.parametrize(
     "query",
-    [{"seen__gt": "2024-05-01T12:30:00"}, {"seen": "2024-05-01"}, {"seen__lt": "0001-01-01T00:00:00+01:00"}],
+    [
+        {"seen__gt": "2024-05-01T12:30:00"},
+        {"seen": "2024-05-01"},
+        {"seen__lt": "0001-01-01T00:00:00+01:00"},
+        {"seen__lt": "2024-05-01T25:00:00Z"},
+    ],
 )
 def test_it_refuses_datetime_filters_that_name_no_instant(api, places, query):
     (name,) = query
