@@ -17,12 +17,22 @@ revision finds every column it needs; a worker still serving the old
 revision finds the old columns, which are never changed in place (see
 ``schemas.fixture_tables``). Models' ``save()`` and ``delete()`` do none of
 this: a change made around the service is not served.
+
+An operation can be planned instead of applied (``plan``): it runs inside a
+transaction that is rolled back, without touching the fixtures database,
+and answers what it would change in the definitions and in the OpenAPI
+document (``schemas.contract_diff``), so the admin and ``import_schemas``
+can show breaking changes before anyone applies them. After an applied
+change commits, the new revision's document is kept (``schemas.contracts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -30,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from schemas import fixture_tables
+from schemas.contract_diff import Change, ContractDiff, contract_diff
 from schemas.models import CatalogRevision, Field, Schema, SchemaChange
 
 # Bookkeeping, not definition: a change to these alone changes nothing served.
@@ -110,12 +121,7 @@ class Operation:
         """Apply the fixtures-table changes, bump once and record; None when nothing changed."""
         before, after = [], []
         fields_now = self._fields_now()
-        for schema_id, (old_definition, old_fields) in self._before.items():
-            new_definition = None
-            if schema_id not in self._deleted:
-                new_definition = definition(self._schemas[schema_id], fields_now[schema_id])
-            if new_definition == old_definition:
-                continue
+        for schema_id, old_definition, old_fields, new_definition in self._differences(fields_now):
             self._apply(schema_id, old_definition, old_fields, new_definition, fields_now)
             before.append(old_definition)
             after.append(new_definition)
@@ -123,7 +129,27 @@ class Operation:
             return None
         surviving = [schema_id for schema_id in self._before if schema_id not in self._deleted]
         Schema.objects.filter(pk__in=surviving).update(version=F("version") + 1)
-        return self._record(before, after, CatalogRevision.bump())
+        change = self._record(before, after, CatalogRevision.bump())
+        from schemas import contracts
+
+        # After the commit, so that generating the document holds no lock.
+        transaction.on_commit(
+            partial(contracts.keep_after_commit, change.revision), using=DEFAULT_DB_ALIAS, robust=True
+        )
+        return change
+
+    def summary(self) -> list[str]:
+        """What the operation changes so far, one line per change, as its record will say."""
+        differences = self._differences(self._fields_now())
+        return [line for _id, old, _fields, new in differences for line in describe(old, new)]
+
+    def _differences(self, fields_now) -> Iterator[tuple[int, dict | None, list[Field], dict | None]]:
+        for schema_id, (old_definition, old_fields) in self._before.items():
+            new_definition = None
+            if schema_id not in self._deleted:
+                new_definition = definition(self._schemas[schema_id], fields_now[schema_id])
+            if new_definition != old_definition:
+                yield schema_id, old_definition, old_fields, new_definition
 
     def _fields_now(self) -> dict[int, list[Field]]:
         fields: dict[int, list[Field]] = {schema_id: [] for schema_id in self._before}
@@ -168,6 +194,69 @@ def operation(action: str, *, request=None) -> Iterator[Operation]:
         change = Operation(action, request)
         yield change
         change.finish()
+
+
+# Planning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an operation would change: its definitions and the contract clients see."""
+
+    action: str
+    revision: int  # the catalog revision the plan was made against
+    summary: tuple[str, ...]  # as the change's record would say it
+    diff: ContractDiff
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.summary)
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return self.diff.breaking
+
+    @property
+    def compatible(self) -> tuple[Change, ...]:
+        return self.diff.compatible
+
+    @property
+    def is_breaking(self) -> bool:
+        return self.diff.is_breaking
+
+    def lines(self) -> list[str]:
+        """The contract changes, breaking first."""
+        return self.diff.lines()
+
+    @property
+    def digest(self) -> str:
+        """Names this plan: the same change on the same revision has the same digest."""
+        text = "\n".join([str(self.revision), *self.summary, *self.lines()])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan(action: str, body: Callable[[Operation], Any], *, request=None) -> Plan:
+    """What ``body`` would change, given an operation, without changing anything.
+
+    ``body`` saves and deletes as it would inside ``operation``; it runs in a
+    transaction on Django's database that is rolled back, and the fixtures
+    database is never touched, so a change the fixtures table cannot follow
+    is found when it is applied, not here. ``body`` may change the objects it
+    is given (a new schema gets an id): apply with fresh ones.
+    """
+    from schemas import contracts
+
+    # Kept first, outside the rolled-back transaction: the "before" of this
+    # change, and of the history once it is applied.
+    revision, before = contracts.current_document()
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        change = Operation(action, request)
+        body(change)
+        summary = change.summary()
+        after = contracts.planned_document() if summary else None
+        transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+    diff = contract_diff(before, after) if after is not None else ContractDiff()
+    return Plan(action, revision, tuple(summary), diff)
 
 
 # One change at a time -----------------------------------------------------------------

@@ -308,6 +308,35 @@ class SchemaChange(models.Model):
         return f"{self.action} {self.schema_slugs} (revision {self.revision})"
 
 
+class ContractDocument(models.Model):
+    """An OpenAPI document as ``/api/schema/?format=json`` serves it, once per content."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the text.")
+    text = models.TextField(help_text="The document as compact JSON.")
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"contract {self.digest[:12]}"
+
+
+class ContractRevision(models.Model):
+    """The contract a catalog revision served; written by ``schemas.contracts`` only."""
+
+    revision = models.PositiveBigIntegerField(unique=True)
+    document = models.ForeignKey(ContractDocument, on_delete=models.PROTECT, related_name="revisions")
+    # The change that made the revision; none for the revisions before history was kept.
+    change = models.ForeignKey(
+        SchemaChange, on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-revision"]
+
+    def __str__(self) -> str:
+        return f"contract of revision {self.revision}"
+
+
 class RetiredColumn(models.Model):
     """A fixtures column no field uses any more, kept while a worker may still read it."""
 

@@ -17,11 +17,13 @@ its own ``read`` and ``write``.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -554,12 +556,13 @@ class ImportReport:
     def changed_anything(self) -> bool:
         return any(result.changed_anything for result in self.results)
 
-    def lines(self) -> list[str]:
+    def lines(self, *, planned: bool = False) -> list[str]:
         lines = [line for result in self.results for line in result.lines()]
         if not self.changed_anything:
             return [*lines, "Nothing to change: the database already matches the file."]
         created = sum(result.created for result in self.results)
-        return [*lines, f"Imported {_count_of(self.results, 'schema')} ({created} created)."]
+        verb = "Would import" if planned else "Imported"
+        return [*lines, f"{verb} {_count_of(self.results, 'schema')} ({created} created)."]
 
 
 def _count_of(items, noun: str) -> str:
@@ -569,12 +572,16 @@ def _count_of(items, noun: str) -> str:
 def apply(plans: list[SchemaPlan]) -> ImportReport:
     """Write the plans as one change: one transaction on each database, one revision."""
     with changes.operation("import schemas") as operation:
-        # Schemas first, so a reference can name a schema defined later in the file.
-        for schema_plan in plans:
-            if schema_plan.created or schema_plan.changes:
-                # ``check`` validated everything already.
-                operation.save_schema(schema_plan.schema, clean=False)
-        return ImportReport([_apply_fields(schema_plan, operation) for schema_plan in plans])
+        return _write(plans, operation)
+
+
+def _write(plans: list[SchemaPlan], operation: changes.Operation) -> ImportReport:
+    # Schemas first, so a reference can name a schema defined later in the file.
+    for schema_plan in plans:
+        if schema_plan.created or schema_plan.changes:
+            # ``check`` validated everything already.
+            operation.save_schema(schema_plan.schema, clean=False)
+    return ImportReport([_apply_fields(schema_plan, operation) for schema_plan in plans])
 
 
 def _apply_fields(schema_plan: SchemaPlan, operation: changes.Operation) -> SchemaResult:
@@ -597,12 +604,22 @@ def _apply_fields(schema_plan: SchemaPlan, operation: changes.Operation) -> Sche
 
 def import_text(text: str, path: str | None = None) -> ImportReport:
     """Check the whole file, then apply it; ``SchemaFileError`` lists every problem."""
+    plans = _checked(text, path)
+    with _refusals(path):
+        return apply(plans)
+
+
+def _checked(text: str, path: str | None) -> list[SchemaPlan]:
     try:
-        plans = check(load(text, detect_format(text, path)))
+        return check(load(text, detect_format(text, path)))
     except SchemaFileError as error:
         raise SchemaFileError(error.problems, source=_source(path)) from None
+
+
+@contextmanager
+def _refusals(path: str | None) -> Iterator[None]:
     try:
-        return apply(plans)
+        yield
     except fixture_tables.SchemaChangeError as error:
         raise SchemaFileError([str(error)], source=_source(path)) from None
     except DatabaseError as error:
@@ -613,15 +630,58 @@ def _source(path: str | None) -> str:
     return "Standard input" if path in (None, "-") else path
 
 
-def import_file(path: str, stdin: TextIO | None = None) -> ImportReport:
-    """Import the file at ``path``, or standard input when ``path`` is ``-``."""
+def read_text(path: str, stdin: TextIO | None = None) -> str:
+    """The text of the file at ``path``, or of standard input when ``path`` is ``-``."""
     if path == "-":
-        return import_text((stdin or sys.stdin).read(), path)
+        return (stdin or sys.stdin).read()
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SchemaFileError([f"Cannot read it: {error}"], source=path) from None
-    return import_text(text, path)
+
+
+def import_file(path: str, stdin: TextIO | None = None) -> ImportReport:
+    """Import the file at ``path``, or standard input when ``path`` is ``-``."""
+    return import_text(read_text(path, stdin), path)
+
+
+# Planning an import: what it changes in the contract ------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """A checked file, what importing it would do, and the contract changes that would make."""
+
+    path: str | None
+    plans: list[SchemaPlan]
+    report: ImportReport
+    contract: changes.Plan
+
+    @property
+    def source(self) -> str:
+        return _source(self.path)
+
+
+def plan_text(text: str, path: str | None = None) -> ImportPlan:
+    """Check the file and plan its import, changing nothing."""
+    plans = _checked(text, path)
+    reports: list[ImportReport] = []
+    with _refusals(path):
+        # On copies: planning saves the objects it is given, then rolls back.
+        contract = changes.plan(
+            "import schemas", lambda operation: reports.append(_write(copy.deepcopy(plans), operation))
+        )
+    return ImportPlan(path, plans, reports[0], contract)
+
+
+def plan_file(path: str, stdin: TextIO | None = None) -> ImportPlan:
+    return plan_text(read_text(path, stdin), path)
+
+
+def apply_plan(planned: ImportPlan) -> ImportReport:
+    """Apply a planned import (the caller has decided about breaking changes)."""
+    with _refusals(planned.path):
+        return apply(planned.plans)
 
 
 # Writing files -----------------------------------------------------------------------

@@ -60,11 +60,11 @@ schemas:
 """
 
 
-def import_text(tmp_path: Path, text: str, name: str = "schemas.yaml") -> str:
+def import_text(tmp_path: Path, text: str, name: str = "schemas.yaml", **options) -> str:
     path = tmp_path / name
     path.write_text(text)
     out = io.StringIO()
-    call_command("import_schemas", str(path), stdout=out)
+    call_command("import_schemas", str(path), stdout=out, **options)
     return out.getvalue()
 
 
@@ -141,7 +141,7 @@ def test_it_removes_fields_the_file_no_longer_lists(tmp_path):
 
     without_published = EXAMPLE.replace("      - {name: published, type: date, required: false}\n", "")
 
-    output = import_text(tmp_path, without_published)
+    output = import_text(tmp_path, without_published, allow_breaking=True)
 
     assert "books: removed field published, which the file no longer lists; its values are gone." in output
     assert not Field.objects.filter(schema__slug="books", name="published").exists()
@@ -159,7 +159,7 @@ def test_it_updates_changed_fields_and_order(tmp_path):
         .replace("      - {name: title", "      - {name: in_stock, type: boolean}\n      - {name: title")
     )
 
-    output = import_text(tmp_path, changed)
+    output = import_text(tmp_path, changed, allow_breaking=True)
 
     assert "books: changed field title (description, max_length, position)." in output
     assert "books: changed field in_stock (default, position)." in output
@@ -174,7 +174,7 @@ def test_it_leaves_schemas_the_file_does_not_name_alone(tmp_path):
     import_text(tmp_path, EXAMPLE)
     authors_version = versions()["authors"]
 
-    import_text(tmp_path, "schemas:\n  - slug: books\n    name: Books\n    fields: []\n")
+    import_text(tmp_path, "schemas:\n  - slug: books\n    name: Books\n    fields: []\n", allow_breaking=True)
 
     assert versions()["authors"] == authors_version
     assert Schema.objects.get(slug="authors").fields.count() == 2
@@ -408,3 +408,110 @@ def test_it_refuses_an_unknown_data_source_and_a_bad_rate(tmp_path):
     assert any(p.startswith("schemas[0].data_source: There is no data source 'crm'") for p in problems)
     assert any("write_rate_limit" in p for p in problems), problems
     assert not Schema.objects.filter(slug="clients").exists()
+
+
+# Breaking changes: planned first, refused unless allowed -------------------------------
+
+WITHOUT_PUBLISHED = EXAMPLE.replace("      - {name: published, type: date, required: false}\n", "")
+WITH_PAGES = EXAMPLE.replace(
+    "      - {name: in_stock, type: boolean, default: true}\n",
+    "      - {name: in_stock, type: boolean, default: true}\n"
+    "      - {name: pages, type: integer, required: false}\n",
+)
+
+
+def state() -> tuple:
+    fields = sorted(Field.objects.values_list("schema__slug", "name", "max_length"))
+    return CatalogRevision.current(), versions(), fields
+
+
+def test_it_refuses_a_breaking_import_and_lists_what_breaks(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+    before = state()
+
+    problems = problems_of(tmp_path, WITHOUT_PUBLISHED)
+
+    assert problems == [
+        "books.published: field removed (breaking)",
+        "See every change with --plan; import with --allow-breaking to apply it anyway.",
+    ]
+    assert state() == before
+
+
+def test_it_applies_a_breaking_import_with_allow_breaking(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+
+    output = import_text(tmp_path, WITHOUT_PUBLISHED, allow_breaking=True)
+
+    assert "Breaking contract changes:\n  books.published: field removed (breaking)\n" in output
+    assert not Field.objects.filter(schema__slug="books", name="published").exists()
+
+
+def test_it_applies_a_compatible_import_and_shows_its_contract_changes(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+
+    output = import_text(tmp_path, WITH_PAGES)
+
+    assert "books: added 1 field: pages." in output
+    assert "Compatible contract changes:\n  books.pages: new optional field (compatible)\n" in output
+    assert Field.objects.filter(schema__slug="books", name="pages").exists()
+
+
+def test_it_plans_a_compatible_import_and_exits_zero(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+    before = state()
+
+    output = import_text(tmp_path, WITH_PAGES, plan=True)
+
+    assert output.splitlines() == [
+        "authors: unchanged.",
+        "books: added 1 field: pages.",
+        "Would import 2 schemas (0 created).",
+        "Compatible contract changes:",
+        "  books.pages: new optional field (compatible)",
+        "Nothing was imported (--plan).",
+    ]
+    assert state() == before
+
+
+def test_it_plans_a_breaking_import_and_exits_three(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+    before = state()
+    out = io.StringIO()
+    path = tmp_path / "schemas.yaml"
+    path.write_text(WITHOUT_PUBLISHED.replace("max_length: 200", "max_length: 120"))
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_schemas", str(path), plan=True, stdout=out)
+
+    assert caught.value.returncode == 3
+    assert "2 breaking changes; nothing was imported" in str(caught.value)
+    assert out.getvalue().splitlines()[-3:] == [
+        "Breaking contract changes:",
+        "  books.published: field removed (breaking)",
+        "  books.title: max length lowered from 200 to 120 (breaking)",
+    ]
+    assert state() == before
+
+
+def test_it_plans_a_file_that_matches_as_nothing_to_change(tmp_path):
+    import_text(tmp_path, EXAMPLE)
+    before = state()
+
+    output = import_text(tmp_path, EXAMPLE, plan=True)
+
+    assert output.splitlines() == [
+        "authors: unchanged.",
+        "books: unchanged.",
+        "Nothing to change: the database already matches the file.",
+        "Nothing was imported (--plan).",
+    ]
+    assert state() == before
+
+
+def test_it_plans_a_file_with_problems_as_a_refusal(tmp_path):
+    with pytest.raises(CommandError) as caught:
+        import_text(tmp_path, "schemas: 3\n", plan=True)
+
+    assert caught.value.returncode == 1
+    assert not Schema.objects.exists()

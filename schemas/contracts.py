@@ -1,0 +1,101 @@
+"""
+Contracts kept per revision: the OpenAPI document each catalog revision served.
+
+The change service keeps the document of each revision it makes, generated
+right after the change commits (``keep_after_commit``) rather than inside its
+transactions, which would hold their locks while it runs: generating costs
+about 50 ms with the demo schemas and 0.7 s with 50 schemas. A revision whose
+document was not kept then (the process stopped in between, a later change
+committed first, a data source edit bumped the revision outside the service)
+gets it from the first request for ``/api/schema/`` at that revision, or from
+the next plan: ``current_document`` keeps the current revision's document
+before a change is planned, so every planned change has its "before" stored.
+
+Documents are stored once per content (``ContractDocument``), as the compact
+JSON ``/api/schema/?format=json`` serves, so a stored revision is served byte
+for byte as it was; a change that leaves the contract alone (a rate limit, a
+Faker provider) adds a ``ContractRevision`` that points at the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from drf_spectacular.settings import spectacular_settings
+
+from schemas.models import CatalogRevision, ContractDocument, ContractRevision, SchemaChange
+
+# Plans set the catalog revision, inside a transaction they roll back, to one
+# no change ever reaches, so the catalog a worker builds for it is never served.
+PLANNING_REVISIONS = 2**62
+_planning_revisions = itertools.count(PLANNING_REVISIONS)
+
+
+def generate_document() -> dict:
+    """The OpenAPI document of the catalog as the database holds it now, as plain JSON values."""
+    generator = spectacular_settings.DEFAULT_GENERATOR_CLASS()
+    # Through its JSON text, so that it compares equal to a stored one.
+    return json.loads(render(generator.get_schema(request=None, public=True)))
+
+
+def render(document: dict) -> str:
+    """The document as ``/api/schema/?format=json`` serves it."""
+    return OpenApiJsonRenderer().render(document).decode()
+
+
+def stored_document(revision: int) -> dict | None:
+    text = (
+        ContractRevision.objects.filter(revision=revision).values_list("document__text", flat=True).first()
+    )
+    return None if text is None else json.loads(text)
+
+
+def stored_revisions() -> list[int]:
+    return list(ContractRevision.objects.values_list("revision", flat=True))
+
+
+def keep(revision: int, document: dict) -> ContractRevision:
+    """Store ``document`` as the contract of ``revision``, unless one is stored already."""
+    text = render(document)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    stored, _ = ContractDocument.objects.get_or_create(digest=digest, defaults={"text": text})
+    change = SchemaChange.objects.filter(revision=revision).order_by("-id").first()
+    kept, _ = ContractRevision.objects.get_or_create(
+        revision=revision, defaults={"document": stored, "change": change}
+    )
+    return kept
+
+
+def current_document() -> tuple[int, dict]:
+    """The current revision and its document, kept now if it was not yet."""
+    revision = CatalogRevision.current()
+    document = stored_document(revision)
+    if document is None:
+        document = generate_document()
+        # Kept only if no change committed while it was generated: revisions
+        # only move on, so the same number before and after means this one.
+        if CatalogRevision.current() == revision:
+            keep(revision, document)
+    return revision, document
+
+
+def keep_after_commit(revision: int) -> None:
+    """Keep the document of ``revision`` if it is still the current one (the change service calls this)."""
+    if CatalogRevision.current() != revision:
+        return  # a later change committed first: its own hook keeps its document
+    if not ContractRevision.objects.filter(revision=revision).exists():
+        current_document()
+
+
+def planned_document() -> dict:
+    """The document of the catalog as the current transaction sees it, for a plan.
+
+    Call it only inside a transaction that is rolled back: it moves the
+    catalog revision to one no change makes, so that the catalog built from
+    the uncommitted definitions is kept under that number only.
+    """
+    CatalogRevision.objects.update_or_create(pk=1, defaults={"value": next(_planning_revisions)})
+    return generate_document()
