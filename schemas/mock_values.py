@@ -76,7 +76,7 @@ WINDOW_START = datetime(2015, 1, 1, tzinfo=UTC)
 WINDOW_END = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_PER_DAY = 86_400
 # Values per query when checking a batch against the table.
-CHECK_CHUNK = 2000
+CHECK_CHUNK = 2048
 
 # Shapes of email addresses and URLs that Django's validators accept, checked
 # first because a regular expression costs far less than the validators.
@@ -751,8 +751,9 @@ class StoredValues:
 
     def taken(self, values: list) -> set:
         found: set = set()
-        for start in range(0, len(values), self._chunk()):
-            chunk = values[start : start + self._chunk()]
+        size = self._chunk()
+        for start in range(0, len(values), size):
+            chunk = _padded(values[start : start + size])
             stored = self.model.objects.filter(**{f"{self.attname}__in": chunk}).values_list(
                 self.attname, flat=True
             )
@@ -761,7 +762,19 @@ class StoredValues:
 
     def _chunk(self) -> int:
         features = connections[router.db_for_read(self.model) or "default"].features
-        return min(CHECK_CHUNK, (features.max_query_params or CHECK_CHUNK) - 1)
+        limit = min(CHECK_CHUNK, (features.max_query_params or CHECK_CHUNK) - 1)
+        # A power of two, so a padded chunk stays within the engine's limit.
+        return 1 << (limit.bit_length() - 1)
+
+
+def _padded(values: list) -> list:
+    """``values`` repeated up to a power of two long.
+
+    Drivers cache a prepared statement per SQL text: a few lengths of IN
+    list keep that cache small however many batches are checked.
+    """
+    length = 1 << (len(values) - 1).bit_length()
+    return values + [values[-1]] * (length - len(values))
 
 
 class ValueColumn:
