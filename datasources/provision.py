@@ -5,7 +5,8 @@ Provisioning: the DDL that makes a live table fit a schema, shown before it runs
 ``CREATE TABLE`` when the table is missing, otherwise one ``ALTER TABLE ...
 ADD COLUMN`` per field whose column is missing. Nothing is ever dropped,
 renamed or retyped, and nothing runs until ``apply_plan`` is called by an
-explicit admin action or ``manage.py provision SLUG --apply``. Identifiers are
+explicit admin action or ``manage.py provision SLUG --apply``, and each run is
+in the audit trail with its SQL and outcome. Identifiers are
 composed with ``psycopg.sql``; types follow Django's PostgreSQL column types.
 
 Added columns accept null: the table may already hold rows with no value for
@@ -22,6 +23,9 @@ from psycopg import sql
 
 from datasources.connect import open_connection
 from datasources.readiness import qualified_table, readiness_report
+from fauxsite import audit
+from fauxsite.middleware import current_request
+from fauxsite.models import AuditEntry
 from schemas import field_types
 from schemas.builder import live_column
 
@@ -114,13 +118,33 @@ def _add_column(schema: Schema, api_field: Field) -> sql.Composed:
 
 
 def apply_plan(plan: ProvisionPlan) -> int:
-    """Run the plan's statements in one transaction; returns how many ran."""
+    """Run the plan's statements in one transaction; returns how many ran.
+
+    Every attempt is in the audit trail with its SQL and outcome, refused or
+    failed ones too: DDL on a live database is what an auditor looks for first.
+    """
     source = plan.schema.data_source
     if source.read_only:
+        _audit(plan, "refused: the data source is read-only")
         raise ProvisionRefused(
             f"The data source {source.name} is read-only; run the SQL yourself or turn read-only off."
         )
-    with open_connection(source, autocommit=False) as connection, connection.transaction():
-        for statement in plan.statements:
-            connection.execute(statement)
+    try:
+        with open_connection(source, autocommit=False) as connection, connection.transaction():
+            for statement in plan.statements:
+                connection.execute(statement)
+    except Exception as error:
+        _audit(plan, f"failed, nothing changed: {type(error).__name__}: {error}"[:500])
+        raise
+    _audit(plan, "applied")
     return len(plan.statements)
+
+
+def _audit(plan: ProvisionPlan, outcome: str) -> None:
+    schema, source = plan.schema, plan.schema.data_source
+    audit.record(
+        AuditEntry.Action.PROVISIONED, "live table", request=current_request(), object_id=schema.pk,
+        object_repr=f"{source.name}: {schema.table_name} ({outcome.split(':')[0]})", schema_slug=schema.slug,
+        details={"data_source": source.name, "table": schema.table_name, "statements": plan.sql_text,
+                 "creates_table": plan.creates_table, "outcome": outcome},
+    )

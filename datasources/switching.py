@@ -6,9 +6,10 @@ Its fixture rows can be copied into the live table on the way: in batches,
 inside one transaction on the live database, refused as a whole (nothing
 half-copied) when an id or a unique value is already taken there; the table's
 id sequence is then moved past the copied ids. Fixture rows are never touched.
-Every switch is recorded as a ``SourceSwitch`` and is a change of the change
-service (``schemas.changes.set_source``), so every worker serves from the new
-source on its next request.
+Every switch is recorded as a ``SourceSwitch`` and in the audit trail (the
+copy too, with its row count), and is a change of the change service
+(``schemas.changes.set_source``), so every worker serves from the new source
+on its next request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from psycopg.types.json import Jsonb
 from datasources.aliases import alias_for
 from datasources.models import SourceSwitch
 from datasources.readiness import ReadinessReport, qualified_table, readiness_report
+from fauxsite import audit
+from fauxsite.middleware import current_request
+from fauxsite.models import AuditEntry
 from schemas import changes
 from schemas.builder import build_models, live_storage
 from schemas.models import Schema, Source
@@ -78,7 +82,7 @@ def _record(schema: Schema, to: str, copied: int, user, actor: str) -> SourceSwi
     with transaction.atomic(using=DEFAULT_DB_ALIAS):
         previous = schema.source
         changes.set_source(schema, to)
-        return SourceSwitch.objects.create(
+        switch = SourceSwitch.objects.create(
             schema=schema,
             data_source=schema.data_source,
             from_source=previous,
@@ -87,6 +91,12 @@ def _record(schema: Schema, to: str, copied: int, user, actor: str) -> SourceSwi
             user=user if user is not None and user.is_authenticated else None,
             actor=actor,
         )
+        source = schema.data_source.name if schema.data_source else None
+        audit.record(AuditEntry.Action.SWITCHED, "schema", request=current_request(), object_id=schema.pk,
+                     object_repr=f"{schema.slug}: {previous} -> {to}", schema_slug=schema.slug,
+                     before={"source": previous}, after={"source": to},
+                     details={"data_source": source, "rows_copied": copied, "switch_id": switch.pk})
+        return switch
 
 
 # Copying rows ------------------------------------------------------------------
@@ -119,6 +129,9 @@ def copy_fixture_rows(schema: Schema) -> int:
         raise SwitchRefused(
             f"Nothing was copied: a fixture row does not fit the live table ({error.__cause__ or error})."
         ) from None
+    audit.record(AuditEntry.Action.ROWS_COPIED, "rows", request=current_request(), schema_slug=schema.slug,
+                 object_repr=f"{copied} fixture rows of {schema.slug} into {source.name}",
+                 details={"rows": copied, "data_source": source.name, "table": schema.table_name})
     return copied
 
 

@@ -1,22 +1,28 @@
 """
 Access in the admin: OAuth applications with the scopes they may be granted,
 tokens issued from the admin (shown once), blocks on abusive clients (lifted
-here), and the read-only audit trail.
+here), and the read-only audit trail, filtered and exported as JSON lines.
 """
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from oauth2_provider import admin as oauth_admin
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from fauxsite import blocks
+from fauxsite import audit, blocks
 from fauxsite.access import SchemaScopes, grantable_scopes
 from fauxsite.models import ApplicationScopes, AuditEntry, Block
 from fauxsite.oauth import TokenRequestError, issue_token
@@ -151,12 +157,28 @@ class BlockAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["time", "actor_name", "action", "object_type", "schema_slug", "object_id", "origin",
+    """The trail, read-only for everyone; exported as JSON lines as filtered."""
+
+    list_display = ["time", "actor_name", "action", "object_type", "schema_slug", "object_repr", "origin",
                     "request_id"]
-    list_filter = ["action", "origin", "object_type", "actor_kind", "schema_slug", "actor_application"]
+    list_filter = [
+        "action",
+        "origin",
+        "object_type",
+        "actor_kind",
+        ("actor_name", admin.AllValuesFieldListFilter),
+        "schema_slug",
+        ("time", admin.DateFieldListFilter),
+        "actor_application",
+    ]
     search_fields = ["actor_name", "object_id", "object_repr", "request_id", "schema_slug", "path"]
     date_hierarchy = "time"
     list_select_related = ["actor_user", "actor_application"]
+    fields = ["time", "action", "origin", "object_type", "object_id", "object_repr", "schema_slug",
+              "actor_kind", "actor_name", "actor_user", "actor_application", "request_id", "method", "path",
+              "what_changed", "details_shown"]
+    readonly_fields = ["what_changed", "details_shown"]
+    actions = ["export_action"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -166,3 +188,60 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="what changed")
+    def what_changed(self, entry: AuditEntry):
+        """The definition before and after, one line per key; changed keys first."""
+        before, after = entry.before or {}, entry.after or {}
+        if not before and not after:
+            return "-"
+        both = entry.before is not None and entry.after is not None
+        changed = {key for key in [*before, *after] if both and before.get(key) != after.get(key)}
+        keys = sorted(dict.fromkeys([*before, *after]), key=lambda key: key not in changed)
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (key, "changed" if key in changed else "", _shown(before, key, entry.before),
+             _shown(after, key, entry.after))
+            for key in keys
+        ))
+        return format_html("<table><tr><th></th><th></th><th>before</th><th>after</th></tr>{}</table>", rows)
+
+    @admin.display(description="details")
+    def details_shown(self, entry: AuditEntry):
+        if not entry.details:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(entry.details, indent=2, sort_keys=True,
+                                                       ensure_ascii=False))
+
+    # Export ------------------------------------------------------------------------
+
+    def get_urls(self):
+        export = path("export/", self.admin_site.admin_view(self.export_view),
+                      name="fauxsite_auditentry_export")
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        """The changelist as filtered (same query string), as JSON lines."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return _json_lines_response(changelist.get_queryset(request))
+
+    @admin.action(description="Download the selected entries as JSON lines", permissions=["view"])
+    def export_action(self, request, queryset):
+        return _json_lines_response(queryset)
+
+
+def _shown(values: dict, key: str, stored) -> str:
+    if stored is None:
+        return "(none)"
+    if key not in values:
+        return ""
+    return json.dumps(values[key], ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def _json_lines_response(entries) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(audit.json_lines(entries), content_type="application/x-ndjson")
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.jsonl"'
+    response["Cache-Control"] = "no-store"
+    return response

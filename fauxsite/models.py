@@ -7,6 +7,7 @@ changes.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.settings import oauth2_settings
@@ -80,16 +81,31 @@ class Block(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One write through the API, or one change to the catalog or to access."""
+    """One write through the API, or one change to the catalog, rows in bulk, data sources or access.
+
+    ``before`` and ``after`` hold the definition as it was and as it became
+    (schemas, fields, data sources, applications, scopes, users' groups),
+    never a secret: a password or client secret shows as set, not set,
+    changed or removed. ``details`` holds what else the action needs to be
+    understood (rows seeded, SQL run and its outcome, the change summary).
+    """
 
     class Action(models.TextChoices):
         CREATED = "created"
         UPDATED = "updated"
         DELETED = "deleted"
+        DEFINITION_CHANGED = "definition_changed", "definition changed"
+        ROWS_SEEDED = "rows_seeded", "rows seeded"
+        ROWS_DELETED = "rows_deleted", "rows deleted"
+        ROWS_COPIED = "rows_copied", "rows copied"
+        PROVISIONED = "provisioned"
+        SWITCHED = "switched", "source switched"
+        KEYS_ROTATED = "keys_rotated", "keys rotated"
         TOKEN_ISSUED = "token_issued", "token issued"
         TOKEN_REVOKED = "token_revoked", "token revoked"
         BLOCKED = "blocked"
         BLOCK_LIFTED = "block_lifted", "block lifted"
+        PRUNED = "pruned", "trail pruned"
 
     class Origin(models.TextChoices):
         API = "api", "API"
@@ -101,6 +117,7 @@ class AuditEntry(models.Model):
     class ActorKind(models.TextChoices):
         USER = "user"
         APPLICATION = "application"
+        COMMAND = "command", "management command"
         ANONYMOUS = "anonymous"
         SYSTEM = "system"
 
@@ -114,7 +131,7 @@ class AuditEntry(models.Model):
     schema_slug = models.CharField(max_length=63, blank=True, db_index=True)
     # Who: links while they exist, and a name that outlives them.
     actor_kind = models.CharField(max_length=12, choices=ActorKind.choices)
-    actor_name = models.CharField(max_length=200, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True, db_index=True)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -125,9 +142,13 @@ class AuditEntry(models.Model):
         blank=True,
         related_name="+",
     )
+    # A request's X-Request-ID, or one id per run of a management command.
     request_id = models.CharField(max_length=128, blank=True, db_index=True)
     method = models.CharField(max_length=10, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         ordering = ["-time", "-id"]

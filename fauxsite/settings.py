@@ -398,6 +398,11 @@ FAUXSITE_INVALID_TOKEN_LIMIT = envrate("FAUXSITE_INVALID_TOKEN_LIMIT", "20/m")
 FAUXSITE_THROTTLED_LIMIT = envrate("FAUXSITE_THROTTLED_LIMIT", "60/m")
 FAUXSITE_BLOCK_SECONDS = envint("FAUXSITE_BLOCK_SECONDS", 600, minimum=1)
 
+# The audit trail (fauxsite/audit.py) keeps entries this many days;
+# `manage.py prune_audit`, run daily from cron, deletes older ones. 0 keeps
+# them forever.
+FAUXSITE_AUDIT_RETENTION_DAYS = envint("FAUXSITE_AUDIT_RETENTION_DAYS", 365, minimum=0)
+
 # Browsers on these origins may call the API and the token endpoint. Tokens
 # travel in the Authorization header, never cookies: no credentialed CORS.
 CORS_ALLOWED_ORIGINS = envlist("FAUXSITE_CORS_ALLOWED_ORIGINS")

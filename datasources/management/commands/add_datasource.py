@@ -10,13 +10,14 @@ import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from datasources import hosts
 from datasources.models import DataSource
+from fauxsite import audit
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Register a PostgreSQL data source from a URL held in an environment variable."
 
     def add_arguments(self, parser):

@@ -1,13 +1,14 @@
 """``manage.py provision SLUG [--apply]``: show (and with --apply, run) the DDL a live table needs."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from datasources.connect import SourceUnavailable
 from datasources.management.commands._schemas import schema_by_slug
 from datasources.provision import ProvisionRefused, apply_plan, provision_plan
+from fauxsite import audit
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = (
         "Print the SQL that creates a schema's missing live table or adds its missing columns. "
         "Nothing runs without --apply; nothing is ever dropped or rewritten."

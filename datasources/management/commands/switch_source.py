@@ -1,13 +1,14 @@
 """``manage.py switch_source SLUG {live,fixtures} [--copy-rows]``: flip where a schema's rows live."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from datasources.management.commands._schemas import schema_by_slug, shell_actor
 from datasources.switching import SwitchRefused, switch_source
+from fauxsite import audit
 from schemas.models import Source
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Switch a schema to its live table (only when ready) or back to its fixtures."
 
     def add_arguments(self, parser):

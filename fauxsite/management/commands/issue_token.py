@@ -7,13 +7,14 @@ token's checksum is stored, so this output is the one chance to copy it.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from oauth2_provider.models import get_application_model
 
+from fauxsite import audit
 from fauxsite.oauth import TokenRequestError, issue_token
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Issue an access token for an OAuth application and print it (shown once)."
 
     def add_arguments(self, parser):

@@ -8,14 +8,13 @@ one locked out of the admin.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from fauxsite import blocks
+from fauxsite import audit, blocks
 from fauxsite.models import Block
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Lift active blocks on the given keys (ip:..., login:..., app:...), or all of them."
 
     def add_arguments(self, parser):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from fauxsite import audit
 from schemas import seeding
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Delete every mock row of the given schemas (all schemas when no slug is given)."
 
     def add_arguments(self, parser):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             deleted = seeding.reset_many(slugs)
         except seeding.SeedError as error:
             raise CommandError(str(error)) from error
+        audit.rows_deleted(deleted)
         if not deleted:
             self.stdout.write("No schemas to reset.")
         for slug, rows in deleted:

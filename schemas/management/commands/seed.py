@@ -3,20 +3,22 @@
 
 Without slugs every schema is seeded, referenced ones first. A terminal shows
 a progress bar per schema; each schema's line reports rows inserted and rows
-per second. The same ``--seed`` gives the same rows.
+per second. The same ``--seed`` gives the same rows. Each schema seeded is
+an entry in the audit trail.
 """
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from fauxsite import audit
 from schemas import seeding
 
 DEFAULT_COUNT = 50
 
 
-class Command(BaseCommand):
+class Command(audit.AuditedCommand):
     help = "Insert mock rows into schemas' fixtures tables (all schemas when no slug is given)."
 
     def add_arguments(self, parser):
@@ -39,6 +41,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         finally:
             bars.close()
+        audit.rows_seeded(results, count=count, seed=seed, reset=reset)
         if not results:
             self.stdout.write("No schemas to seed.")
         for result in results:
