@@ -489,6 +489,8 @@ def _refine_parameter(parameter: dict, resource) -> None:
         # An empty list, or an empty item, is no value, and the list has a cap.
         if value.get("type") == "string":
             value = {**value, "minLength": max(1, value.get("minLength", 0))}
+            # Items travel comma-separated, so an item cannot hold a comma.
+            value.setdefault("pattern", "^[^,]+$")
         limit = settings.FAUXSITE_MAX_FILTER_VALUES
         parameter["schema"] = {"type": "array", "items": value, "minItems": 1, "maxItems": limit}
     else:
