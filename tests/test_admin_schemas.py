@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from schemas.admin import CONFIRM
 from schemas.models import Field, Schema
 from tests.conftest import ALL_DATABASES
 
@@ -142,7 +143,13 @@ def test_it_renames_a_field_in_place_from_the_change_form(admin_client):
     data = schema_form("pets", [{"name": "title", "type": "string", "max_length": "40"}])
     data.update({"fields-INITIAL_FORMS": "1", "fields-0-id": field.pk, "fields-0-schema": schema.pk})
 
-    response = admin_client.post(f"/admin/schemas/schema/{schema.pk}/change/", data)
+    # A rename breaks clients that read the old name: the admin asks first.
+    confirmation = admin_client.post(f"/admin/schemas/schema/{schema.pk}/change/", data)
+    assert "pets.name: field removed (breaking)" in confirmation.content.decode()
+    assert Field.objects.get(pk=field.pk).name == "name"
+
+    digest = confirmation.context["plan"].digest
+    response = admin_client.post(f"/admin/schemas/schema/{schema.pk}/change/", {**data, CONFIRM: digest})
 
     assert response.status_code == 302, response.content.decode()[:3000]
     assert admin_client.get("/api/v1/pets/").json()["results"] == [{"id": 1, "title": "Rex"}]

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from schemas import changes, fixture_tables
+from schemas.admin import CONFIRM
 from schemas.catalog import catalog_at, current_catalog
 from schemas.models import CatalogRevision, Field, RetiredColumn, Schema, SchemaChange
 from tests.conftest import ALL_DATABASES
@@ -104,6 +105,9 @@ def test_it_saves_an_edit_of_schema_and_fields_in_the_admin_as_one_revision(admi
     data.update({"fields-2-name": "score", "fields-2-type": "integer", "fields-2-position": "3",
                  "fields-2-required": "on", "fields-2-faker": ""})
     before = CatalogRevision.current()
+    # Removing a field breaks clients: confirmed, as on the admin's confirmation page.
+    confirmation = admin_client.post(f"/admin/schemas/schema/{notes.pk}/change/", data)
+    data[CONFIRM] = confirmation.context["plan"].digest
 
     response = admin_client.post(f"/admin/schemas/schema/{notes.pk}/change/", data)
 
