@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import CHROMEDRIVER, CHROMIUM, chromium
 from tests.servers import Account, ServerGroup, server_group_fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ADMIN = Account("paula", "correct-horse-battery-staple")
 SLUG = "planets"
 SEED_ACTION = "seed_rows"
@@ -59,23 +56,8 @@ def _browser_installed() -> None:
 def browser(base_url) -> Iterator:
     # Depends on the server so that it quits first: an idle connection the
     # browser keeps open holds a sync worker, and with it the server's shutdown.
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with tempfile.TemporaryDirectory(prefix="fauxsite-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for argument in (
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--window-size=1280,1600", f"--user-data-dir={profile}",
-        ):
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ Resource Timing list the Swagger UI test reads would miss the failed ones.
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,10 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import chromium
 from tests.servers import ServerGroup, server_group_fixture
 from tests.test_browser_admin import (  # noqa: F401  (_browser_installed: a fixture, autouse)
-    CHROMEDRIVER,
-    CHROMIUM,
     _browser_installed,
     element,
     page_resource_urls,
@@ -45,24 +43,8 @@ def base_url(server: ServerGroup) -> str:
 @pytest.fixture(scope="module")
 def browser(base_url) -> Iterator:
     # Depends on the server so that it quits first, as in the admin's browser test.
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with tempfile.TemporaryDirectory(prefix="fauxsite-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for argument in (
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--window-size=1280,1600", f"--user-data-dir={profile}",
-        ):
-            options.add_argument(argument)
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium(network_log=True) as driver:
+        yield driver
 
 
 @dataclass
