@@ -20,9 +20,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connections
 
-from datasources.aliases import CheckedConnection
+from datasources.aliases import CheckedConnection, forget_aliases
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
+from schemas.catalog import forget_catalogs
 from schemas.changes import add_field, create_schema, save_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support
@@ -146,8 +147,12 @@ def read_only_view_schema(live_db, slug: str, seconds: float) -> Schema:
 
 def test_it_answers_504_when_a_statement_runs_past_the_timeout(api, live_db, _live_settings):
     read_only_view_schema(live_db, "ledgers", seconds=2)
-    # After the switch: readiness reads every row, and the view sleeps.
+    # After the switch: readiness reads every row, and the view sleeps. An
+    # alias reads the timeout when it is registered (the switch may have
+    # registered it already), so it is registered again with the new one.
     _live_settings.FAUXSITE_LIVE_STATEMENT_TIMEOUT_MS = 300
+    forget_aliases()
+    forget_catalogs()
 
     started = time.monotonic()
     body = assert_problem(api.get("/api/v1/ledgers/"), 504)
