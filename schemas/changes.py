@@ -45,6 +45,8 @@ from schemas.models import CatalogRevision, Field, Schema, SchemaChange
 
 # Bookkeeping, not definition: a change to these alone changes nothing served.
 _NOT_DEFINITION = frozenset({"version", "created", "updated"})
+# Where a schema's rows live: flipping them never changes the contract.
+_WHERE_ROWS_LIVE = frozenset({"source", "data_source_id", "table_name", "table_schema", "pk_column"})
 
 
 class Operation:
@@ -132,10 +134,10 @@ class Operation:
         change = self._record(before, after, CatalogRevision.bump())
         from schemas import contracts
 
-        # After the commit, so that generating the document holds no lock.
-        transaction.on_commit(
-            partial(contracts.keep_after_commit, change.revision), using=DEFAULT_DB_ALIAS, robust=True
-        )
+        # Where rows live is no part of the contract: the previous document
+        # carries over. Otherwise after the commit, so generating holds no lock.
+        keep = contracts.carry_forward if _mapping_only(before, after) else contracts.keep_after_commit
+        transaction.on_commit(partial(keep, change.revision), using=DEFAULT_DB_ALIAS, robust=True)
         return change
 
     def summary(self) -> list[str]:
@@ -330,6 +332,24 @@ def rename_field(field: Field, name: str, *, request=None) -> Field:
 def remove_field(field: Field, *, request=None) -> None:
     with operation("remove field", request=request) as change:
         change.remove_field(field)
+
+
+def _mapping_only(before: list, after: list) -> bool:
+    """Whether the definitions differ only in where rows live (source, table, columns)."""
+    for old, new in zip(before, after, strict=True):
+        if old is None or new is None:
+            return False
+        if {name for name in new if old.get(name) != new[name]} - {"fields", *_WHERE_ROWS_LIVE}:
+            return False
+        if [_without(f, {"db_column"}) for f in old["fields"]] != [
+            _without(f, {"db_column"}) for f in new["fields"]
+        ]:
+            return False
+    return True
+
+
+def _without(values: dict, names: set[str]) -> dict:
+    return {name: value for name, value in values.items() if name not in names}
 
 
 # Describing a change --------------------------------------------------------------------

@@ -93,6 +93,16 @@ def keep_after_commit(revision: int) -> None:
         current_document()
 
 
+def carry_forward(revision: int) -> None:
+    """Keep the previous revision's document for ``revision``, made by a change outside the contract."""
+    previous = ContractRevision.objects.filter(revision=revision - 1).select_related("document").first()
+    if previous is not None:
+        change = SchemaChange.objects.filter(revision=revision).order_by("-id").first()
+        ContractRevision.objects.get_or_create(
+            revision=revision, defaults={"document": previous.document, "change": change}
+        )
+
+
 def planned_document() -> dict:
     """The document of the catalog as the current transaction sees it, for a plan.
 

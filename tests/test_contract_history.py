@@ -216,6 +216,15 @@ def test_a_change_that_leaves_the_contract_alone_shares_its_document(
     assert ContractDocument.objects.count() == documents
 
 
+def test_a_source_switch_carries_the_contract_over(pets, django_capture_on_commit_callbacks):
+    revision, _document = contracts.current_document()
+    with django_capture_on_commit_callbacks(execute=True):
+        changes.update_schema(pets, table_name="pets_table")
+
+    kept = ContractRevision.objects.get(revision=revision + 1)
+    assert kept.document == ContractRevision.objects.get(revision=revision).document
+
+
 def test_it_serves_an_old_revision_byte_for_byte_after_a_later_change(admin_client, api, pets):  # noqa: F811
     revision = CatalogRevision.current()
     served = api.get("/api/schema/?format=json").content

@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 
 from datasources.provision import apply_plan, provision_plan
 from datasources.switching import switch_source
+from schemas.admin import CONFIRM
 from schemas.changes import add_field, create_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support
@@ -65,7 +66,12 @@ def change_form(schema: Schema, new_fields=(), **changes) -> dict:
 
 
 def post_change(client, schema: Schema, data: dict):
-    return client.post(f"/admin/schemas/schema/{schema.pk}/change/", data)
+    path = f"/admin/schemas/schema/{schema.pk}/change/"
+    response = client.post(path, data)
+    if response.status_code == 200 and "plan" in response.context:
+        # A breaking change: Apply on the confirmation page, as a person would.
+        response = client.post(path, {**data, CONFIRM: response.context["plan"].digest})
+    return response
 
 
 def page_text(response) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.servers
 
 ADMIN = Account("olivia", "correct-horse-battery-staple")
 SCHEMA_ADD_PATH = "/admin/schemas/schema/add/"
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
 FIELDS_PREFIX = "fields"
 TEMPLATE_INDEX = "__prefix__"
 
@@ -173,8 +175,14 @@ class AdminClient:
         return SchemaForm(read_form(response.text))
 
     def submit(self, path: str, form: SchemaForm) -> requests.Response:
-        return self.session.post(self.url(path), data=form.posted(), headers=self._csrf_headers(),
-                                 allow_redirects=False, timeout=30)
+        response = self.session.post(self.url(path), data=form.posted(), headers=self._csrf_headers(),
+                                     allow_redirects=False, timeout=30)
+        if response.status_code == 200 and 'name="_contract_confirm"' in response.text:
+            # A breaking change: Apply on the confirmation page, as a person would.
+            carried = [(html.unescape(n), html.unescape(v)) for n, v in HIDDEN_INPUT.findall(response.text)]
+            response = self.session.post(self.url(path), data=carried, headers=self._csrf_headers(),
+                                         allow_redirects=False, timeout=30)
+        return response
 
     def post_json(self, path: str, body: dict) -> requests.Response:
         return self.session.post(self.url(path), json=body, headers=self._csrf_headers(), timeout=10)
