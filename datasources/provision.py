@@ -26,8 +26,8 @@ from datasources.readiness import qualified_table, readiness_report
 from fauxsite import audit
 from fauxsite.middleware import current_request
 from fauxsite.models import AuditEntry
-from schemas import field_types
 from schemas.builder import live_column
+from schemas.field_types import UnknownFieldType
 
 if TYPE_CHECKING:
     from schemas.models import Field, Schema
@@ -50,27 +50,12 @@ class ProvisionPlan:
 
 
 def column_type(api_field: Field) -> str:
-    """The PostgreSQL type of a new column, as Django would create it."""
-    kind = api_field.type
-    if kind in ("string", "email", "url", "enum"):
-        length = field_types.get_type(kind).build_model_field(api_field).max_length
-        return f"varchar({int(length)})"
-    if kind == "decimal":
-        digits = api_field.max_digits or 12
-        places = api_field.decimal_places if api_field.decimal_places is not None else 2
-        return f"numeric({int(digits)}, {int(places)})"
-    return {
-        "text": "text",
-        "integer": "bigint",
-        "reference": "bigint",
-        "float": "double precision",
-        "boolean": "boolean",
-        "date": "date",
-        "datetime": "timestamp with time zone",
-        "time": "time",
-        "uuid": "uuid",
-        "json": "jsonb",
-    }[kind]
+    """The PostgreSQL type of a new column, as Django would create it; the field's type says which."""
+    try:
+        field_type = api_field.field_type
+    except UnknownFieldType as error:
+        raise ProvisionRefused(f"{api_field.name}: {error}") from None
+    return field_type.column_type(api_field, "postgresql")
 
 
 def provision_plan(schema: Schema) -> ProvisionPlan:

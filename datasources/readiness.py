@@ -35,7 +35,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from django.core import validators
 from django.core.exceptions import ValidationError
 from psycopg import sql
 
@@ -43,40 +42,14 @@ from datasources.connect import SourceUnavailable, open_connection
 from datasources.dialects.postgresql import REQUIRED_COLLATIONS
 from schemas import field_types
 from schemas.builder import live_column
+from schemas.field_types import UnknownFieldType
 from schemas.models import Field, Source
 
 if TYPE_CHECKING:
     from schemas.models import Schema
 
-INTEGER_TYPES = ("int2", "int4", "int8")
-TEXT_TYPES = ("varchar", "bpchar", "text", "citext")
-# PostgreSQL types (pg_type.typname of the base type) a field type accepts.
-ACCEPTED_TYPES: dict[str, tuple[str, ...]] = {
-    "string": TEXT_TYPES,
-    "text": TEXT_TYPES,
-    "email": TEXT_TYPES,
-    "url": TEXT_TYPES,
-    "enum": TEXT_TYPES,  # and PostgreSQL enum types, checked separately
-    "integer": INTEGER_TYPES,
-    "reference": INTEGER_TYPES,
-    "decimal": ("numeric",),
-    "float": ("float8", "float4"),
-    "boolean": ("bool",),
-    "date": ("date",),
-    "datetime": ("timestamptz", "timestamp"),
-    "time": ("time", "timetz"),
-    "uuid": ("uuid",),
-    "json": ("jsonb", "json"),
-}
-# Accepted, but not quite what the API promises.
-WEAK_TYPES: dict[tuple[str, str], str] = {
-    ("integer", "int2"): "smallint holds less than the API's 64-bit integers; large values will fail",
-    ("integer", "int4"): "integer holds less than the API's 64-bit integers; large values will fail",
-    ("float", "float4"): "real keeps about 6 digits; values come back rounded",
-    ("datetime", "timestamp"): "timestamp without time zone; values are read and written as UTC",
-    ("time", "timetz"): "time with time zone; the offset is not part of the API's value",
-    ("json", "json"): "json instead of jsonb; consider jsonb",
-}
+# Column types of the ids the API serves.
+ID_TYPES = ("int2", "int4", "int8")
 # Example ids (and values) a data problem shows.
 EXAMPLES = 5
 # Rows a Python-side check holds in memory at once.
@@ -174,6 +147,7 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
     namespace, table = table_parts(schema)
     relation = _relation(connection, namespace, table)
     fields = list(schema.fields.select_related("to"))
+    known = _known_types(report, fields)
     if relation is None:
         report.block(f"The table {report.table} does not exist; provisioning can create it.")
         report.missing_columns = fields
@@ -185,7 +159,7 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
     writable = not schema.data_source.read_only
     _check_primary_key(report, schema, columns, primary_key, kind, writable)
     rows = _rows(connection, schema, columns)
-    for api_field in fields:
+    for api_field in known:
         column = columns.get(live_column(api_field))
         if column is None:
             report.block(
@@ -198,6 +172,19 @@ def _inspect(connection: psycopg.Connection, schema: Schema, report: ReadinessRe
             _check_rows(rows, report, schema, api_field, column, unique_columns)
     _check_unmapped(report, schema, fields, columns, writable)
     _check_privileges(connection, report, writable)
+
+
+def _known_types(report: ReadinessReport, fields: list[Field]) -> list[Field]:
+    """The fields of a type the registry knows; each of the others blocks, naming its type."""
+    known = []
+    for api_field in fields:
+        try:
+            field_types.get_type(api_field.type)
+        except UnknownFieldType as error:
+            report.block(f"{api_field.name}: {error}", api_field.name)
+        else:
+            known.append(api_field)
+    return known
 
 
 def _check_collations(connection, report) -> None:
@@ -279,7 +266,7 @@ def _check_primary_key(report, schema, columns, primary_key, kind, writable) -> 
     if column is None:
         report.block(f"The primary-key column {name!r} is missing; set the schema's pk column.")
         return
-    if column.type_name not in INTEGER_TYPES:
+    if column.type_name not in ID_TYPES:
         report.block(f"The primary-key column {name!r} is {column.display_type}; the API needs integer ids.")
     if primary_key != [name]:
         message = f"{name!r} is not the table's primary key; the API needs one row per id."
@@ -296,29 +283,20 @@ def _check_primary_key(report, schema, columns, primary_key, kind, writable) -> 
 def _check_field(connection, report, schema, api_field, column, unique_columns, writable) -> bool:
     """The column against the field; False when its type rules out reading the data as the field."""
     name = api_field.name
+    field_type = api_field.field_type
     where = f"{name} (column {column.name!r}, {column.display_type})"
-    if not _type_accepted(api_field, column):
-        accepted = ", ".join(ACCEPTED_TYPES[api_field.type])
-        report.block(f"{where}: a {api_field.type} field needs one of {accepted}.", name)
+    if not field_type.accepts_live_column(column.type_name, column.type_kind):
+        accepted = ", ".join(field_type.live_types)
+        report.block(f"{where}: a {field_type.name} field needs one of {accepted}.", name)
         return False
-    weak = WEAK_TYPES.get((api_field.type, column.type_name))
+    weak = field_type.weak_live_types.get(column.type_name)
     if weak:
         report.warn(f"{where}: {weak}.", name)
     writes = writable and not api_field.read_only
     _check_nullability(report, api_field, column, where, writes)
-    _check_size(report, api_field, column, where, writes)
+    field_type.check_live_column(ColumnCheck(connection, report, schema, api_field, column, where, writes))
     _check_uniqueness(report, api_field, column, unique_columns, where)
-    if api_field.type == "enum":
-        _check_enum(connection, report, api_field, column, where, writes)
-    if api_field.type == "reference":
-        _check_reference(report, schema, api_field, where)
     return True
-
-
-def _type_accepted(api_field: Field, column: Column) -> bool:
-    if api_field.type == "enum" and column.type_kind == "e":
-        return True
-    return column.type_name in ACCEPTED_TYPES[api_field.type]
 
 
 def _check_nullability(report, api_field, column, where, writes) -> None:
@@ -329,10 +307,34 @@ def _check_nullability(report, api_field, column, where, writes) -> None:
         report.warn(f"{where}: the API promises a value, but the column accepts null.", api_field.name)
 
 
-def _check_size(report, api_field, column, where, writes) -> None:
-    if api_field.type in ("string", "email", "url", "text", "enum") and column.max_length is not None:
-        model_field = field_types.get_type(api_field.type).build_model_field(api_field)
-        api_length = model_field.max_length
+@dataclass(frozen=True)
+class ColumnCheck:
+    """One live column against its field: the checks a field type chooses from (``check_live_column``)."""
+
+    connection: psycopg.Connection
+    report: ReadinessReport
+    schema: Schema
+    api_field: Field
+    column: Column
+    where: str
+    writes: bool
+
+    def text_length(self) -> None:
+        _check_text_length(self.report, self.api_field, self.column, self.where, self.writes)
+
+    def decimal_digits(self) -> None:
+        _check_decimal_digits(self.report, self.api_field, self.column, self.where, self.writes)
+
+    def enum_labels(self) -> None:
+        _check_enum(self.connection, self.report, self.api_field, self.column, self.where, self.writes)
+
+    def reference_target(self) -> None:
+        _check_reference(self.report, self.schema, self.api_field, self.where)
+
+
+def _check_text_length(report, api_field, column, where, writes) -> None:
+    if column.max_length is not None:
+        api_length = api_field.field_type.build_model_field(api_field).max_length
         if api_length is None or api_length > column.max_length:
             message = (
                 f"{where}: the API accepts {api_length or 'unlimited'} characters, "
@@ -342,9 +344,12 @@ def _check_size(report, api_field, column, where, writes) -> None:
                 report.block(message, api_field.name)
             else:
                 report.warn(message, api_field.name)
-    if api_field.type == "decimal" and column.precision is not None:
-        digits = api_field.max_digits or 12
-        places = api_field.decimal_places if api_field.decimal_places is not None else 2
+
+
+def _check_decimal_digits(report, api_field, column, where, writes) -> None:
+    if column.precision is not None:
+        model_field = api_field.field_type.build_model_field(api_field)
+        digits, places = model_field.max_digits, model_field.decimal_places
         if digits - places > column.precision - column.scale:
             message = (
                 f"{where}: the API accepts {digits - places} integer digits, "
@@ -513,20 +518,18 @@ def _row_rules(rows, schema, api_field, column, value, unique_columns) -> list[R
     rules = []
     if not api_field.allows_null:
         rules.append(RowRule("null, which the field does not allow", sql.SQL("{} IS NULL").format(value)))
-    typed = TYPE_RULES.get(api_field.type)
-    if typed is not None:
-        rules += typed(api_field, column, value)
+    rules += api_field.field_type.live_row_rules(DataCheck(rows, api_field, column, value))
     if api_field.unique and column.name not in unique_columns:
         rules.append(_duplicates(rows, column, value))
-    target = api_field.to
-    if api_field.type == "reference" and target is not None and _reference_target_checkable(schema, target):
+    target = api_field.to if api_field.field_type.is_relation else None
+    if target is not None and _reference_target_checkable(schema, target):
         rules.append(_dangling(target, value))
     return rules
 
 
 def _text_rules(api_field, column, value) -> list[RowRule]:
     length = _served_length(column, value)
-    longest = field_types.get_type(api_field.type).build_model_field(api_field).max_length
+    longest = api_field.field_type.build_model_field(api_field).max_length
     rules = []
     if longest is not None:
         rules.append(RowRule(
@@ -559,8 +562,8 @@ def _integer_rules(api_field, column, value) -> list[RowRule]:
 
 
 def _decimal_rules(api_field, column, value) -> list[RowRule]:
-    digits = api_field.max_digits or 12
-    places = api_field.decimal_places if api_field.decimal_places is not None else 2
+    model_field = api_field.field_type.build_model_field(api_field)
+    digits, places = model_field.max_digits, model_field.decimal_places
     special = sql.SQL("{}::text IN ('NaN', 'Infinity', '-Infinity')").format(value)
     finite = sql.SQL("NOT ({})").format(special)
     # round() and abs() are exact on numeric; the API quantizes to `places`
@@ -616,19 +619,47 @@ def _time_rules(api_field, column, value) -> list[RowRule]:
     return [RowRule("the time 24:00:00, which the API cannot serve", condition)]
 
 
-TYPE_RULES: dict[str, Callable[[Field, Column, sql.Composable], list[RowRule]]] = {
-    "string": _text_rules,
-    "text": _text_rules,
-    "email": _text_rules,
-    "url": _text_rules,
-    "enum": _enum_rules,
-    "integer": _integer_rules,
-    "decimal": _decimal_rules,
-    "float": _float_rules,
-    "date": _date_rules,
-    "datetime": _date_rules,
-    "time": _time_rules,
-}
+@dataclass(frozen=True)
+class DataCheck:
+    """One field's stored values: the rules a field type chooses from (``live_row_rules``,
+    ``live_value_scan``)."""
+
+    rows: Rows
+    api_field: Field
+    column: Column
+    value: sql.Composable
+
+    def text_rules(self) -> list[RowRule]:
+        return _text_rules(self.api_field, self.column, self.value)
+
+    def choice_rules(self) -> list[RowRule]:
+        return _enum_rules(self.api_field, self.column, self.value)
+
+    def range_rules(self, cast: Callable[[Any], Any]) -> list[RowRule]:
+        return _range_rules(self.api_field, self.value, cast)
+
+    def decimal_rules(self) -> list[RowRule]:
+        return _decimal_rules(self.api_field, self.column, self.value)
+
+    def float_rules(self) -> list[RowRule]:
+        return _float_rules(self.api_field, self.column, self.value)
+
+    def date_rules(self) -> list[RowRule]:
+        return _date_rules(self.api_field, self.column, self.value)
+
+    def time_rules(self) -> list[RowRule]:
+        return _time_rules(self.api_field, self.column, self.value)
+
+    def format_rule(self, what: str, validator: Callable[[str], Any]) -> ValueRule:
+        """Text a validator refuses (an email or URL validator, ...)."""
+        return ValueRule(what, _refused_by(validator))
+
+    def text_scan(self, *rules: ValueRule) -> ValueScan | None:
+        """Text as the API reads it: valid UTF-8, matching the field's pattern, passing ``rules``."""
+        return _text_scan(self.rows, self.api_field, self.value, list(rules))
+
+    def json_scan(self) -> ValueScan:
+        return _json_scan(self.column, self.value)
 
 
 def _duplicates(rows: Rows, column: Column, value) -> RowRule:
@@ -710,11 +741,11 @@ def _attempt(rows: Rows, report, name: str, run: Callable[[], Any]) -> Any:
 
 
 def _value_scan(rows: Rows, api_field, column, value) -> ValueScan | None:
-    if api_field.type == "json":
-        return _json_scan(column, value)
-    if api_field.type not in ("string", "text", "email", "url"):
-        return None
-    rules = _text_value_rules(api_field)
+    return api_field.field_type.live_value_scan(DataCheck(rows, api_field, column, value))
+
+
+def _text_scan(rows: Rows, api_field, value, rules: list[ValueRule]) -> ValueScan | None:
+    rules = [*_pattern_rules(api_field), *rules]
     if rows.sql_ascii:
         # No encoding is enforced there: fetch the bytes and read them as the API would.
         return ValueScan(sql.SQL("convert_to({}, 'SQL_ASCII')").format(value), _utf8,
@@ -722,19 +753,14 @@ def _value_scan(rows: Rows, api_field, column, value) -> ValueScan | None:
     return ValueScan(value, _utf8, "text that is not valid UTF-8", rules) if rules else None
 
 
-def _text_value_rules(api_field) -> list[ValueRule]:
-    rules = []
-    if api_field.pattern:
-        # Python's re, as the serializer's validator and the pattern in the document mean it.
-        regex = re.compile(api_field.pattern)
-        rules.append(ValueRule(
-            f"text that does not match the pattern {api_field.pattern!r}", lambda text: not regex.search(text)
-        ))
-    if api_field.type == "email":
-        rules.append(ValueRule("values that are not email addresses", _refused_by(validators.validate_email)))
-    if api_field.type == "url":
-        rules.append(ValueRule("values that are not URLs", _refused_by(validators.URLValidator())))
-    return rules
+def _pattern_rules(api_field) -> list[ValueRule]:
+    if not api_field.pattern:
+        return []
+    # Python's re, as the serializer's validator and the pattern in the document mean it.
+    regex = re.compile(api_field.pattern)
+    return [ValueRule(
+        f"text that does not match the pattern {api_field.pattern!r}", lambda text: not regex.search(text)
+    )]
 
 
 def _refused_by(validator) -> Callable[[str], bool]:

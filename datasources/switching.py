@@ -145,7 +145,7 @@ def _copy_batch(alias: str, schema: Schema, live, fields, batch: list[tuple]) ->
     query = sql.SQL("COPY {} ({}) FROM STDIN").format(
         qualified_table(schema), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    json_positions = [index for index, field in enumerate(fields, start=1) if field.type == "json"]
+    json_positions = [index for index, field in enumerate(fields, start=1) if field.field_type.stores_json]
     connection = connections[alias]
     # Django translates driver errors for execute() and fetch*(), not for COPY.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(query) as copy:

@@ -60,9 +60,8 @@ class FieldForm(forms.ModelForm):
     class Meta:
         model = Field
         fields = [
-            "name", "type", "position", "description", "required", "nullable", "unique",
-            "read_only", "default", "min_length", "max_length", "pattern", "min_value",
-            "max_value", "max_digits", "decimal_places", "choices", "to", "faker", "db_column",
+            "name", "type", "position", "description", "required", "nullable", "unique", "read_only",
+            "default", *(option.name for option in field_types.TYPED_OPTIONS), "faker", "db_column",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -83,11 +82,8 @@ class FieldInline(admin.StackedInline):
         ("Constraints", {"fields": [
             ("required", "nullable", "unique", "read_only"),
             "default",
-            ("min_length", "max_length", "pattern"),
-            ("min_value", "max_value"),
-            ("max_digits", "decimal_places"),
-            "choices",
-            "to",
+            # The typed options, a row per group (min/max length and pattern, ...).
+            *(row if len(row) > 1 else row[0] for row in field_types.option_rows()),
         ]}),
         ("Mock data", {"fields": ["faker"]}),
         ("Live mapping", {"fields": ["db_column"], "classes": ["collapse"]}),

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import models
 from django.db.migrations.state import AppConfigStub
 
-from schemas import field_types
 from schemas.models import Field, Schema
 
 DYNAMIC_APP_LABEL = "fauxsite_dynamic"
@@ -93,7 +92,7 @@ def _missing_targets(schemas, built) -> set[int]:
         field.to_id
         for _schema, fields in schemas
         for field in fields
-        if field.type == "reference" and field.to_id not in built
+        if field.field_type.is_relation and field.to_id not in built
     }
 
 
@@ -112,11 +111,9 @@ def _build_model(schema, fields, registry, storage: Storage) -> type[models.Mode
 
 
 def _model_field(field: Field, column: str) -> models.Field:
-    field_type = field_types.get_type(field.type)
-    if field.type == "reference":
-        target = f"{DYNAMIC_APP_LABEL}.{model_name(field.to_id)}"
-        return field_type.model_field(field, column=column, target=target)
-    return field_type.model_field(field, column=column)
+    field_type = field.field_type
+    target = f"{DYNAMIC_APP_LABEL}.{model_name(field.to_id)}" if field_type.is_relation else None
+    return field_type.model_field(field, column=column, target=target)
 
 
 def _build_stub(schema_id, registry, alias) -> type[models.Model]:

@@ -73,7 +73,7 @@ class Resource:
 
     @cached_property
     def reference_fields(self) -> dict[str, Field]:
-        return {f.name: f for f in self.fields if f.type == "reference"}
+        return {f.name: f for f in self.fields if f.field_type.is_relation}
 
     def target(self, field_name: str) -> Resource:
         resources = self.catalog.fixture_by_id if self.fixtures else self.catalog.by_id

@@ -58,7 +58,7 @@ def build_factory(resource: Table, *, context: GenerationContext | None = None,
     rename: dict[str, str] = {}
     for field in resource.fields:
         model_field = model._meta.get_field(field.name)
-        if field.type == "reference":
+        if field.field_type.is_relation:
             source = references.get(field.name) or reference_source(field, model_field, context)
         else:
             source = value_source(field, model_field, context)

@@ -1,21 +1,40 @@
 """
 The field-type registry: one class per type a schema field can have.
 
-Each type knows which constraint options apply to it, how to build the Django
-model field that stores it, which filter lookups it offers and which Faker
-provider fills it by default. Adding a type is adding one class here and
-registering it; nothing else in fauxsite changes.
+A type owns everything fauxsite knows about it, and code elsewhere asks the
+type instead of comparing type names:
+
+- the contract: which options apply and how their values are checked, the
+  Django model field (hence validation and serializer field), the filter
+  lookups, searchability and ordering, whether it is a relation;
+- mock data: the value source seeding draws from (``schemas.mock_values``)
+  and the default Faker provider;
+- OpenAPI: how its values and filter values are documented, through
+  ``openapi_value`` and ``openapi_filter_value`` (``schemas.openapi`` provides
+  the building blocks);
+- storage: its column type per engine (what provisioning creates), the live
+  column types it accepts and those it accepts with a warning, and the
+  checks readiness runs on a live column and its rows (``datasources.readiness``
+  provides the checks; the type says which apply).
+
+Adding a type is adding one class and registering it; ``registered`` adds
+types for the length of a ``with`` block (tests use it, so no type leaks).
+A name the registry does not know raises ``UnknownFieldType``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core import validators
 from django.db import models
 
+from schemas import mock_values as mock
 from schemas import model_fields
 
 if TYPE_CHECKING:
@@ -29,6 +48,13 @@ COMMON_OPTIONS = frozenset({"required", "nullable", "unique", "default", "read_o
 MAX_DECIMAL_DIGITS = 15
 DEFAULT_DECIMAL_DIGITS = 12
 DEFAULT_DECIMAL_PLACES = 2
+
+TEXT_COLUMNS = ("varchar", "bpchar", "text", "citext")
+INTEGER_COLUMNS = ("int2", "int4", "int8")
+INT_WEAK = {
+    "int2": "smallint holds less than the API's 64-bit integers; large values will fail",
+    "int4": "integer holds less than the API's 64-bit integers; large values will fail",
+}
 
 EQUALITY = ("exact", "ne", "in", "isnull")
 ORDERED = ("exact", "ne", "gt", "gte", "lt", "lte", "in", "isnull")
@@ -73,6 +99,60 @@ NAME_HINTS = {
 }
 
 
+# Options ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """A constraint option some types accept, declared once for the model, admin and schema files.
+
+    ``kind`` says how a schema file writes it (count, number, text, json or
+    schema, a slug naming another schema); ``unset`` is the model's value for
+    "not given"; ``row`` groups options on one line of the admin form. Each
+    is a column of ``Field`` too: a new option needs a migration, a new type
+    that uses these options does not.
+    """
+
+    name: str
+    kind: str
+    row: str
+    unset: Any = None
+
+
+# In the order a schema file writes them.
+TYPED_OPTIONS = (
+    Option("min_length", "count", "length"),
+    Option("max_length", "count", "length"),
+    Option("min_value", "number", "value"),
+    Option("max_value", "number", "value"),
+    Option("max_digits", "count", "digits"),
+    Option("decimal_places", "count", "digits"),
+    Option("pattern", "text", "length", unset=""),
+    Option("choices", "json", "choices"),
+    Option("to", "schema", "to"),
+)
+
+
+def option_rows() -> list[tuple[str, ...]]:
+    """The typed options grouped in rows, in order of first appearance (the admin's layout)."""
+    rows: dict[str, list[str]] = {}
+    for option in TYPED_OPTIONS:
+        rows.setdefault(option.row, []).append(option.name)
+    return [tuple(names) for names in rows.values()]
+
+
+# Types ------------------------------------------------------------------------------
+
+
+class UnknownFieldType(LookupError):
+    """A type name the registry does not know; the message names the known ones."""
+
+    def __init__(self, name: str):
+        self.name = name
+        known = ", ".join(REGISTRY) or "none"
+        super().__init__(f"Unknown field type {name!r}; the types are {known}.")
+
+
 class FieldType:
     """Base class: a type with no options beyond the common ones."""
 
@@ -88,15 +168,35 @@ class FieldType:
     faker_provider = "pystr"
     # Name-based Faker hints only make sense for free-form text types.
     uses_name_hints = False
+    # A reference to a row of another schema (a foreign key): built, seeded,
+    # expanded and documented as such.
+    is_relation = False
+    # Values are JSON documents, which PostgreSQL's COPY takes wrapped.
+    stores_json = False
+    # Where mock values come from (``schemas.mock_values``).
+    values_class: type[mock.Values] | None = None
+    # Column type per engine vendor, with {max_length}, {max_digits} and
+    # {decimal_places} filled from the field: what Django creates for the
+    # model field, and what provisioning creates on a live PostgreSQL.
+    column_types: dict[str, str] = {}
+    # pg_type names a live column may have, and those accepted with a warning.
+    live_types: tuple[str, ...] = ()
+    weak_live_types: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
 
     def allowed_options(self) -> frozenset[str]:
         return COMMON_OPTIONS | self.options
+
+    # The model field
 
     def build_model_field(self, field: Field) -> models.Field:
         """The Django model field for ``field``, without the common options."""
         raise NotImplementedError
 
-    def model_field(self, field: Field, *, column: str) -> models.Field:
+    def model_field(self, field: Field, *, column: str, target: str | None = None) -> models.Field:
+        """The model field with the common options; ``target``: the referenced model, for relations."""
         model_field = self.build_model_field(field)
         model_field.null = field.allows_null
         model_field.blank = not field.required or field.allows_null
@@ -110,6 +210,32 @@ class FieldType:
     def python_default(self, field: Field) -> Any:
         return self.build_model_field(field).to_python(field.default)
 
+    # Validation
+
+    def validate_options(self, field: Field) -> dict[str, str]:
+        """Type-specific checks of the options' values; field name -> message."""
+        return {}
+
+    def default_errors(self, field: Field) -> dict[str, str]:
+        """Whether ``field.default`` is a valid value of the field; field name -> message."""
+        from django.core.exceptions import ValidationError
+
+        try:
+            value = self.python_default(field)
+            model_field = self.build_model_field(field)
+            model_field.run_validators(value)
+            if model_field.choices:
+                model_field.validate(value, None)
+        except ValidationError as error:
+            return {"default": f"Not a valid {self.name} value: {'; '.join(error.messages)}"}
+        return {}
+
+    def serializer_kwargs(self, field: Field) -> dict[str, Any]:
+        """Arguments of the serializer field beyond those every type gets."""
+        return {}
+
+    # Mock values
+
     def default_faker(self, field_name: str) -> str:
         if self.uses_name_hints:
             from faker import Faker
@@ -121,9 +247,51 @@ class FieldType:
                 return field_name
         return self.faker_provider
 
-    def validate_options(self, field: Field) -> dict[str, str]:
-        """Type-specific checks of the options' values; field name -> message."""
-        return {}
+    def mock_values(self, field: Field, model_field: models.Field,
+                    context: mock.GenerationContext) -> mock.Values:
+        """The source of ``field``'s mock values."""
+        if self.values_class is None:
+            raise TypeError(f"{self.name} fields get their mock values from seeding's reference columns.")
+        return self.values_class(field, model_field, context)
+
+    # Columns
+
+    def column_type(self, field: Field, vendor: str) -> str:
+        """The column type of ``field`` on an engine (``connection.vendor``)."""
+        template = self.column_types[vendor]
+        model_field = self.build_model_field(field)
+        return template.format(
+            max_length=getattr(model_field, "max_length", None),
+            max_digits=getattr(model_field, "max_digits", None),
+            decimal_places=getattr(model_field, "decimal_places", None),
+        )
+
+    # Readiness of a live column (datasources.readiness gives the checks)
+
+    def accepts_live_column(self, type_name: str, type_kind: str) -> bool:
+        """Whether a live column of this PostgreSQL type (pg_type name and kind) can hold the values."""
+        return type_name in self.live_types
+
+    def check_live_column(self, check) -> None:
+        """Checks of the column's declaration beyond its type: sizes, labels, targets."""
+
+    def live_row_rules(self, check) -> list:
+        """Rules on the stored values, as SQL conditions (``RowRule``) the check builds."""
+        return []
+
+    def live_value_scan(self, check):
+        """A scan of the stored values in Python, for what SQL cannot decide; None when none."""
+        return None
+
+    # OpenAPI (schemas.openapi gives the schemas)
+
+    def openapi_value(self, hints, direction: str) -> dict:
+        """The schema of a value in a body, ``direction`` "request" or "response"."""
+        return hints.mapped
+
+    def openapi_filter_value(self, hints) -> dict | None:
+        """The schema of a filter value; None keeps what drf-spectacular documents."""
+        return None
 
 
 def _length_validators(field: Field) -> list:
@@ -180,6 +348,9 @@ class StringType(FieldType):
     faker_provider = "word"
     uses_name_hints = True
     default_max_length = 255
+    values_class = mock.StringValues
+    column_types = {"postgresql": "varchar({max_length})", "sqlite": "varchar({max_length})"}
+    live_types = TEXT_COLUMNS
 
     def build_model_field(self, field):
         return model_fields.TextCharField(
@@ -190,10 +361,30 @@ class StringType(FieldType):
     def validate_options(self, field):
         return {**_check_length_range(field), **_check_pattern(field)}
 
+    def serializer_kwargs(self, field):
+        if field.read_only:
+            return {}
+        # An empty string is a value only for an optional field with no
+        # pattern or minimum length to break.
+        return {"allow_blank": not field.required and not field.pattern and not field.min_length}
+
+    def check_live_column(self, check):
+        check.text_length()
+
+    def live_row_rules(self, check):
+        return check.text_rules()
+
+    def live_value_scan(self, check):
+        return check.text_scan()
+
+    def openapi_value(self, hints, direction):
+        return hints.text()
+
 
 class TextType(StringType):
     name, label = "text", "Text (long)"
     faker_provider = "paragraph"
+    column_types = {"postgresql": "text", "sqlite": "text"}
 
     def build_model_field(self, field):
         return model_fields.TextTextField(max_length=field.max_length, validators=_length_validators(field))
@@ -206,9 +397,28 @@ class EmailType(FieldType):
     searchable = True
     orders_as_text = True
     faker_provider = "email"
+    values_class = mock.EmailValues
+    column_types = StringType.column_types
+    live_types = TEXT_COLUMNS
 
     def build_model_field(self, field):
         return model_fields.TextEmailField(max_length=field.max_length or 254)
+
+    def check_live_column(self, check):
+        check.text_length()
+
+    def live_row_rules(self, check):
+        return check.text_rules()
+
+    def live_value_scan(self, check):
+        is_email = check.format_rule("values that are not email addresses", validators.validate_email)
+        return check.text_scan(is_email)
+
+    def openapi_value(self, hints, direction):
+        return hints.email(direction)
+
+    def openapi_filter_value(self, hints):
+        return hints.non_empty_text()
 
 
 class URLType(FieldType):
@@ -218,9 +428,27 @@ class URLType(FieldType):
     searchable = True
     orders_as_text = True
     faker_provider = "url"
+    values_class = mock.URLValues
+    column_types = StringType.column_types
+    live_types = TEXT_COLUMNS
 
     def build_model_field(self, field):
         return model_fields.TextURLField(max_length=field.max_length or 500)
+
+    def check_live_column(self, check):
+        check.text_length()
+
+    def live_row_rules(self, check):
+        return check.text_rules()
+
+    def live_value_scan(self, check):
+        return check.text_scan(check.format_rule("values that are not URLs", validators.URLValidator()))
+
+    def openapi_value(self, hints, direction):
+        return hints.url(direction)
+
+    def openapi_filter_value(self, hints):
+        return hints.non_empty_text()
 
 
 class IntegerType(FieldType):
@@ -228,6 +456,10 @@ class IntegerType(FieldType):
     options = frozenset({"min_value", "max_value"})
     lookups = ORDERED
     faker_provider = "pyint"
+    values_class = mock.IntegerValues
+    column_types = {"postgresql": "bigint", "sqlite": "bigint"}
+    live_types = INTEGER_COLUMNS
+    weak_live_types = INT_WEAK
 
     def build_model_field(self, field):
         return models.BigIntegerField(validators=_value_validators(field, cast=int))
@@ -240,12 +472,25 @@ class IntegerType(FieldType):
                 errors[option] = "Must be a whole number for an integer field."
         return errors
 
+    def live_row_rules(self, check):
+        # int2, int4 and int8 (the only accepted types) cannot leave the 64-bit range.
+        return check.range_rules(int)
+
+    def openapi_value(self, hints, direction):
+        return hints.integer()
+
+    def openapi_filter_value(self, hints):
+        return hints.int64()
+
 
 class DecimalType(FieldType):
     name, label = "decimal", "Decimal (exact)"
     options = frozenset({"max_digits", "decimal_places", "min_value", "max_value"})
     lookups = ORDERED
     faker_provider = "pydecimal"
+    values_class = mock.DecimalValues
+    column_types = {"postgresql": "numeric({max_digits}, {decimal_places})", "sqlite": "decimal"}
+    live_types = ("numeric",)
 
     def build_model_field(self, field):
         return models.DecimalField(
@@ -266,12 +511,28 @@ class DecimalType(FieldType):
             errors["decimal_places"] = "Must not exceed max_digits."
         return errors
 
+    def check_live_column(self, check):
+        check.decimal_digits()
+
+    def live_row_rules(self, check):
+        return check.decimal_rules()
+
+    def openapi_value(self, hints, direction):
+        return hints.decimal(direction)
+
+    def openapi_filter_value(self, hints):
+        return hints.decimal_filter()
+
 
 class FloatType(FieldType):
     name, label = "float", "Float"
     options = frozenset({"min_value", "max_value"})
     lookups = ORDERED
     faker_provider = "pyfloat"
+    values_class = mock.FloatValues
+    column_types = {"postgresql": "double precision", "sqlite": "real"}
+    live_types = ("float8", "float4")
+    weak_live_types = {"float4": "real keeps about 6 digits; values come back rounded"}
 
     def build_model_field(self, field):
         return models.FloatField(validators=_value_validators(field, cast=float))
@@ -279,11 +540,17 @@ class FloatType(FieldType):
     def validate_options(self, field):
         return _check_value_range(field)
 
+    def live_row_rules(self, check):
+        return check.float_rules()
+
 
 class BooleanType(FieldType):
     name, label = "boolean", "Boolean"
     lookups = ("exact", "ne", "isnull")
     faker_provider = "pybool"
+    values_class = mock.BooleanValues
+    column_types = {"postgresql": "boolean", "sqlite": "bool"}
+    live_types = ("bool",)
 
     def build_model_field(self, field):
         return models.BooleanField()
@@ -293,32 +560,61 @@ class DateType(FieldType):
     name, label = "date", "Date"
     lookups = ORDERED
     faker_provider = "date_object"
+    values_class = mock.DateValues
+    column_types = {"postgresql": "date", "sqlite": "date"}
+    live_types = ("date",)
 
     def build_model_field(self, field):
         return models.DateField()
+
+    def live_row_rules(self, check):
+        return check.date_rules()
 
 
 class DateTimeType(FieldType):
     name, label = "datetime", "Date and time"
     lookups = ORDERED
     faker_provider = "date_time_this_decade"
+    values_class = mock.DateTimeValues
+    column_types = {"postgresql": "timestamp with time zone", "sqlite": "datetime"}
+    live_types = ("timestamptz", "timestamp")
+    weak_live_types = {"timestamp": "timestamp without time zone; values are read and written as UTC"}
 
     def build_model_field(self, field):
         return models.DateTimeField()
+
+    def live_row_rules(self, check):
+        return check.date_rules()
 
 
 class TimeType(FieldType):
     name, label = "time", "Time of day"
     lookups = ORDERED
     faker_provider = "time_object"
+    values_class = mock.TimeValues
+    column_types = {"postgresql": "time", "sqlite": "time"}
+    live_types = ("time", "timetz")
+    weak_live_types = {"timetz": "time with time zone; the offset is not part of the API's value"}
 
     def build_model_field(self, field):
         return models.TimeField()
+
+    def live_row_rules(self, check):
+        return check.time_rules()
+
+    def openapi_value(self, hints, direction):
+        return hints.time(direction)
+
+    def openapi_filter_value(self, hints):
+        return hints.time_filter()
 
 
 class UUIDType(FieldType):
     name, label = "uuid", "UUID"
     faker_provider = "uuid4"
+    values_class = mock.UUIDValues
+    column_types = {"postgresql": "uuid", "sqlite": "char(32)"}
+    live_types = ("uuid",)
 
     def build_model_field(self, field):
         return models.UUIDField()
@@ -331,6 +627,9 @@ class EnumType(FieldType):
     searchable = True
     orders_as_text = True
     faker_provider = "random_element"
+    values_class = mock.EnumValues
+    column_types = StringType.column_types
+    live_types = TEXT_COLUMNS
 
     def build_model_field(self, field):
         choices = [(value, value) for value in field.choices or []]
@@ -347,15 +646,37 @@ class EnumType(FieldType):
             return {"choices": "Choices must not repeat."}
         return {}
 
+    def accepts_live_column(self, type_name, type_kind):
+        # A PostgreSQL enum type holds the choices as its labels.
+        return type_kind == "e" or super().accepts_live_column(type_name, type_kind)
+
+    def check_live_column(self, check):
+        check.text_length()
+        check.enum_labels()
+
+    def live_row_rules(self, check):
+        return check.choice_rules()
+
 
 class JSONType(FieldType):
     name, label = "json", "JSON document"
     lookups = ("isnull",)
     orderable = False
     faker_provider = "pydict"
+    stores_json = True
+    values_class = mock.JSONValues
+    column_types = {"postgresql": "jsonb", "sqlite": "text"}
+    live_types = ("jsonb", "json")
+    weak_live_types = {"json": "json instead of jsonb; consider jsonb"}
 
     def build_model_field(self, field):
         return models.JSONField()
+
+    def live_value_scan(self, check):
+        return check.json_scan()
+
+    def openapi_value(self, hints, direction):
+        return hints.json()
 
 
 class ReferenceType(FieldType):
@@ -363,6 +684,10 @@ class ReferenceType(FieldType):
     options = frozenset({"to"})
     lookups = EQUALITY
     faker_provider = ""
+    is_relation = True
+    # Ids of the referenced rows: bigint like the ids themselves.
+    column_types = {"postgresql": "bigint", "sqlite": "bigint"}
+    live_types = INTEGER_COLUMNS
 
     def build_model_field(self, field):
         raise TypeError("Reference fields are built by the model builder, which knows the target.")
@@ -386,19 +711,60 @@ class ReferenceType(FieldType):
     def python_default(self, field):
         return field.default
 
+    def default_errors(self, field):
+        # Any id: whether the row exists is the data's business, not the definition's.
+        return {}
+
     def validate_options(self, field):
         if field.to_id is None:
             return {"to": "A reference field must name the schema it points to."}
         return {}
+
+    def column_type(self, field, vendor):
+        return self.column_types[vendor]
+
+    def check_live_column(self, check):
+        check.reference_target()
+
+    def openapi_value(self, hints, direction):
+        return hints.row_id()
+
+    def openapi_filter_value(self, hints):
+        return hints.int64()
+
+
+# The registry -----------------------------------------------------------------------
 
 
 REGISTRY: dict[str, FieldType] = {}
 
 
 def register(field_type: FieldType) -> None:
+    if not field_type.name:
+        raise ValueError(f"{type(field_type).__name__} has no name.")
     if field_type.name in REGISTRY:
         raise ValueError(f"Field type {field_type.name!r} is registered twice.")
     REGISTRY[field_type.name] = field_type
+
+
+def unregister(name: str) -> None:
+    """Forget a type; fields of that type are then refused with ``UnknownFieldType``."""
+    if REGISTRY.pop(name, None) is None:
+        raise UnknownFieldType(name)
+
+
+@contextmanager
+def registered(*field_types: FieldType) -> Iterator[None]:
+    """``field_types`` registered inside the block, and gone after it, whatever happens."""
+    added: list[str] = []
+    try:
+        for field_type in field_types:
+            register(field_type)
+            added.append(field_type.name)
+        yield
+    finally:
+        for name in reversed(added):
+            REGISTRY.pop(name, None)
 
 
 for _type in (
@@ -410,7 +776,10 @@ for _type in (
 
 
 def get_type(name: str) -> FieldType:
-    return REGISTRY[name]
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownFieldType(name) from None
 
 
 def type_choices() -> list[tuple[str, str]]:

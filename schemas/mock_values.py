@@ -203,11 +203,11 @@ class PatternText(rstr.Rstr):
         return self._random.choice(candidates)
 
 
-# Value generators, one per type ------------------------------------------------
+# Value generators, one per kind of value -----------------------------------------
 
 
 class Values:
-    """Candidate values of one field; subclasses know one type each."""
+    """Candidate values of one field; each field type names the subclass it draws from."""
 
     def __init__(self, field: Field, model_field: models.Field, context: GenerationContext):
         self.field = field
@@ -673,26 +673,9 @@ def _floor(value: Decimal, scale: int) -> int:
     return int((Decimal(value) * scale).to_integral_value(rounding=ROUND_FLOOR))
 
 
-VALUES_BY_TYPE: dict[str, type[Values]] = {
-    "string": StringValues,
-    "text": StringValues,
-    "email": EmailValues,
-    "url": URLValues,
-    "integer": IntegerValues,
-    "decimal": DecimalValues,
-    "float": FloatValues,
-    "boolean": BooleanValues,
-    "date": DateValues,
-    "datetime": DateTimeValues,
-    "time": TimeValues,
-    "uuid": UUIDValues,
-    "enum": EnumValues,
-    "json": JSONValues,
-}
-
-
 def field_values(field: Field, model_field: models.Field, context: GenerationContext) -> Values:
-    return VALUES_BY_TYPE[field.type](field, model_field, context)
+    """The value source of ``field``: its type says which (``FieldType.values_class``)."""
+    return field.field_type.mock_values(field, model_field, context)
 
 
 # Columns: a batch of one field's values at a time ----------------------------------

@@ -193,18 +193,9 @@ class Field(models.Model):
         max_length=63, blank=True, help_text="Column of the live table; the field name if empty."
     )
 
-    # Options that only some types accept, with the value meaning "not set".
-    TYPED_OPTIONS = {
-        "min_length": None,
-        "max_length": None,
-        "min_value": None,
-        "max_value": None,
-        "max_digits": None,
-        "decimal_places": None,
-        "pattern": "",
-        "choices": None,
-        "to": None,
-    }
+    # Options that only some types accept, with the value meaning "not set"
+    # (declared once, in the field-type registry).
+    TYPED_OPTIONS = {option.name: option.unset for option in field_types.TYPED_OPTIONS}
 
     class Meta:
         ordering = ["position", "id"]
@@ -231,9 +222,11 @@ class Field(models.Model):
 
     def clean(self) -> None:
         errors = self._name_errors()
-        if self.type not in field_types.REGISTRY:
-            errors["type"] = f"Unknown type {self.type!r}."
-            raise ValidationError(errors)
+        try:
+            field_types.get_type(self.type)
+        except field_types.UnknownFieldType as error:
+            errors["type"] = str(error)
+            raise ValidationError(errors) from None
         errors.update(self._option_errors())
         if not errors:
             errors.update(self._default_errors())
@@ -265,17 +258,9 @@ class Field(models.Model):
         return errors
 
     def _default_errors(self) -> dict[str, str]:
-        if self.default is None or self.type == "reference":
+        if self.default is None:
             return {}
-        try:
-            value = self.field_type.python_default(self)
-            model_field = self.field_type.build_model_field(self)
-            model_field.run_validators(value)
-            if model_field.choices:
-                model_field.validate(value, None)
-        except ValidationError as error:
-            return {"default": f"Not a valid {self.type} value: {'; '.join(error.messages)}"}
-        return {}
+        return self.field_type.default_errors(self)
 
     def _live_column_errors(self) -> dict[str, str]:
         # Asked last, once the field is valid: it may connect to the live database.

@@ -18,7 +18,9 @@ integers are 64-bit). Response rows carry no ``required`` list, because
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.generators import SchemaGenerator
@@ -185,7 +187,7 @@ class ResourceAutoSchema(AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         resource = getattr(field.parent, "resource", None)
         definition = _definition(resource, field.field_name)
-        if definition is not None and definition.type == "reference" and direction == "response":
+        if definition is not None and _embeds_row(definition, direction):
             return self._reference_schema(schema, resource.target(field.field_name), definition)
         return schema
 
@@ -199,7 +201,7 @@ class ResourceAutoSchema(AutoSchema):
             definition = _definition(resource, name)
             if name == "id":
                 properties[name] = {**ROW_ID, "readOnly": True}
-            elif definition is not None and not (definition.type == "reference" and direction == "response"):
+            elif definition is not None and not _embeds_row(definition, direction):
                 properties[name] = _value_schema(definition, resource, direction, value)
         # Unknown fields in a body are refused, and rows serve nothing else.
         schema["additionalProperties"] = False
@@ -277,6 +279,11 @@ def _definition(resource, name: str):
     return next((field for field in resource.fields if field.name == name), None)
 
 
+def _embeds_row(definition, direction: str) -> bool:
+    """A relation is served as an id or, with ``expand``, the row itself: a oneOf of both."""
+    return definition.field_type.is_relation and direction == "response"
+
+
 def _row_links(resource) -> dict:
     """Links from a created row to the operations on it, by its id (for clients and schemathesis)."""
     row_id = {"id": "$response.body#/id"}
@@ -304,30 +311,83 @@ def _link_name(action: str) -> str:
 
 
 def _value_schema(definition, resource, direction: str, mapped: dict) -> dict:
-    """The schema of one field's value in a body, following docs/semantics.md."""
+    """The schema of one field's value in a body, following docs/semantics.md; its type chooses."""
     kept = {key: mapped[key] for key in ("readOnly", "nullable", "description", "default") if key in mapped}
-    if definition.type == "time":
+    return definition.field_type.openapi_value(ValueHints(definition, resource, mapped, kept), direction)
+
+
+@dataclass(frozen=True)
+class ValueHints:
+    """The schemas a field type documents its values with (``FieldType.openapi_value``,
+    ``FieldType.openapi_filter_value``).
+
+    ``mapped`` is what drf-spectacular made of the serializer field, ``kept``
+    the keys of it every value schema keeps (read-only, nullable,
+    description, default); both are empty for filter values.
+    """
+
+    definition: Any
+    resource: Any
+    mapped: dict = field(default_factory=dict)
+    kept: dict = field(default_factory=dict)
+
+    def text(self) -> dict:
+        return _with_portable_pattern(self.mapped) if "pattern" in self.mapped else self.mapped
+
+    def email(self, direction: str) -> dict:
+        return _email_schema(self.mapped) if direction == "request" else self.mapped
+
+    def url(self, direction: str) -> dict:
+        return _url_schema(self.mapped, direction)
+
+    def integer(self) -> dict:
+        bounds = {key: self.mapped[key] for key in ("minimum", "maximum") if key in self.mapped}
+        return {**INT64, **bounds, **self.kept}
+
+    def decimal(self, direction: str, *, minimum: Decimal | None = None,
+                maximum: Decimal | None = None) -> dict:
+        """An exact decimal within the field's digits and bounds (``minimum``/``maximum``: a type's own)."""
+        model_field = self._model_field()
+        digits, places = model_field.max_digits, model_field.decimal_places
+        bounds = _Bounds(
+            self.definition.min_value if minimum is None else minimum,
+            self.definition.max_value if maximum is None else maximum,
+        )
+        schema = _decimal_schema(bounds, digits, places, direction)
+        description = _decimal_description(bounds, model_field, direction, self.kept)
+        return {**schema, **self.kept, "description": description}
+
+    def time(self, direction: str) -> dict:
         pattern = TIME_OUTPUT_PATTERN if direction == "response" else TIME_INPUT_PATTERN
-        return {"type": "string", "pattern": pattern, **kept}
-    if definition.type == "decimal":
-        model_field = resource.model._meta.get_field(definition.name)
-        schema = _decimal_schema(definition, model_field.max_digits, model_field.decimal_places, direction)
-        description = _decimal_description(definition, model_field, direction, kept)
-        return {**schema, **kept, "description": description}
-    if definition.type == "integer":
-        bounds = {key: mapped[key] for key in ("minimum", "maximum") if key in mapped}
-        return {**INT64, **bounds, **kept}
-    if definition.type == "reference":
-        return {**ROW_ID, **kept}
-    if definition.type == "json":
-        return {**JSON_VALUE, **kept}
-    if definition.type == "url":
-        return _url_schema(mapped, direction)
-    if definition.type == "email" and direction == "request":
-        return _email_schema(mapped)
-    if definition.type in ("string", "text") and "pattern" in mapped:
-        return _with_portable_pattern(mapped)
-    return mapped
+        return {"type": "string", "pattern": pattern, **self.kept}
+
+    def row_id(self) -> dict:
+        return {**ROW_ID, **self.kept}
+
+    def json(self) -> dict:
+        return {**JSON_VALUE, **self.kept}
+
+    # Filter values
+
+    def int64(self) -> dict:
+        return INT64
+
+    def non_empty_text(self) -> dict:
+        # Read as text, but an empty one is no value.
+        return {"type": "string", "minLength": 1}
+
+    def time_filter(self) -> dict:
+        return {"type": "string", "pattern": TIME_INPUT_PATTERN}
+
+    def decimal_filter(self) -> dict:
+        model_field = self._model_field()
+        whole = model_field.max_digits - model_field.decimal_places
+        largest = Decimal(10) ** whole
+        pattern = _decimal_pattern(whole, model_field.decimal_places, -largest, largest)
+        return {"type": "string", "format": "decimal", "pattern": pattern}
+
+    def _model_field(self):
+        return self.resource.model._meta.get_field(self.definition.name)
 
 
 def _url_schema(mapped: dict, direction: str) -> dict:
@@ -361,15 +421,21 @@ def _email_schema(mapped: dict) -> dict:
     return {**mapped, "pattern": EMAIL_PATTERN}
 
 
-def _decimal_schema(definition, digits: int, places: int, direction: str) -> dict:
+@dataclass(frozen=True)
+class _Bounds:
+    min_value: Decimal | None
+    max_value: Decimal | None
+
+
+def _decimal_schema(bounds: _Bounds, digits: int, places: int, direction: str) -> dict:
     if direction == "response":
         # Served as a string with exactly ``places`` digits after the point.
         fraction = rf"\.[0-9]{{{places}}}" if places else ""
         return {"type": "string", "format": "decimal", "pattern": rf"^-?[0-9]+{fraction}$"}
     step = Decimal(1).scaleb(-places)
     largest = Decimal(10) ** (digits - places) - step
-    minimum = max(-largest, Decimal(definition.min_value)) if definition.min_value is not None else -largest
-    maximum = min(largest, Decimal(definition.max_value)) if definition.max_value is not None else largest
+    minimum = max(-largest, Decimal(bounds.min_value)) if bounds.min_value is not None else -largest
+    maximum = min(largest, Decimal(bounds.max_value)) if bounds.max_value is not None else largest
     number = {"type": "number", "minimum": _json_number(minimum), "maximum": _json_number(maximum)}
     number = {**number, "multipleOf": _json_number(step)} if places else {**number, "type": "integer"}
     pattern = _decimal_pattern(digits - places, places, minimum, maximum)
@@ -426,7 +492,7 @@ def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _decimal_description(definition, model_field, direction: str, kept: dict) -> str:
+def _decimal_description(bounds: _Bounds, model_field, direction: str, kept: dict) -> str:
     digits, places = model_field.max_digits, model_field.decimal_places
     if direction == "response":
         form = f"An exact decimal, served as a string with {places} digits after the point"
@@ -435,12 +501,12 @@ def _decimal_description(definition, model_field, direction: str, kept: dict) ->
             f"An exact decimal, as a string or a JSON number, of up to {digits} digits, "
             f"{places} after the point"
         )
-    bounds = [form]
-    if definition.min_value is not None:
-        bounds.append(f"at least {plain_decimal(definition.min_value)}")
-    if definition.max_value is not None:
-        bounds.append(f"at most {plain_decimal(definition.max_value)}")
-    text = f"{', '.join(bounds)}."
+    parts = [form]
+    if bounds.min_value is not None:
+        parts.append(f"at least {plain_decimal(bounds.min_value)}")
+    if bounds.max_value is not None:
+        parts.append(f"at most {plain_decimal(bounds.max_value)}")
+    text = f"{', '.join(parts)}."
     return f"{kept['description']} {text}" if kept.get("description") else text
 
 
@@ -505,17 +571,4 @@ def _filter_value_schema(resource, field_name: str, lookup: str) -> dict | None:
     definition = _definition(resource, field_name)
     if definition is None:
         return None
-    if definition.type in ("integer", "reference"):
-        return INT64
-    if definition.type in ("email", "url"):
-        # Read as text, but an empty one is no value.
-        return {"type": "string", "minLength": 1}
-    if definition.type == "time":
-        return {"type": "string", "pattern": TIME_INPUT_PATTERN}
-    if definition.type == "decimal":
-        model_field = resource.model._meta.get_field(definition.name)
-        whole = model_field.max_digits - model_field.decimal_places
-        largest = Decimal(10) ** whole
-        pattern = _decimal_pattern(whole, model_field.decimal_places, -largest, largest)
-        return {"type": "string", "format": "decimal", "pattern": pattern}
-    return None
+    return definition.field_type.openapi_filter_value(ValueHints(definition, resource))

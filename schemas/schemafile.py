@@ -204,6 +204,17 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return parse
 
 
+def _option_key(option: field_types.Option) -> Key:
+    """The key of an option some types accept (declared in the field-type registry), by its kind."""
+    if option.kind == "schema":
+        return SchemaReferenceKey(option.name, _text)
+    if option.kind == "number":
+        return Key(option.name, _number, option.unset, from_model=_optional_decimal)
+    return Key(option.name, OPTION_PARSERS[option.kind], option.unset)
+
+
+OPTION_PARSERS: dict[str, Callable[[Any], Any]] = {"count": _count, "text": _text, "json": _json}
+
 SCHEMA_KEYS = (
     Key("slug", _text, required=True),
     Key("name", _text, required=True),
@@ -227,15 +238,7 @@ FIELD_KEYS = (
     Key("unique", _flag, False),
     Key("read_only", _flag, False),
     Key("default", _json),
-    Key("min_length", _count),
-    Key("max_length", _count),
-    Key("min_value", _number, from_model=_optional_decimal),
-    Key("max_value", _number, from_model=_optional_decimal),
-    Key("max_digits", _count),
-    Key("decimal_places", _count),
-    Key("pattern", _text, ""),
-    Key("choices", _json),
-    SchemaReferenceKey("to", _text),
+    *(_option_key(option) for option in field_types.TYPED_OPTIONS),
     Key("faker", _text, ""),
     Key("db_column", _text, ""),
 )

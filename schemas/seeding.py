@@ -197,7 +197,7 @@ def fill_column(schema: Schema, field: Field, model: type[models.Model],
         # A default says what existing rows should hold, as a column added
         # with a default gets it.
         column: Column = _Constant(model_field.get_default())
-    elif field.type == "reference":
+    elif field.field_type.is_relation:
         run = _Run(_built_table, base_seed=number, batch_size=BATCH_SIZE)
         # Every row of the table exists already, so a self-reference picks among them all.
         column = run.reference_column(_Table(schema, [field], model), field, context, len(targets),
@@ -312,7 +312,7 @@ class _RowSource:
         self.to_itself: list[ReferenceColumn] = []
         for f in table.fields:
             model_field = table.model._meta.get_field(f.name)
-            if f.type == "reference":
+            if f.field_type.is_relation:
                 column = run.reference_column(table, f, context, count)
                 if column.to_itself:
                     self.to_itself.append(column)
@@ -468,8 +468,10 @@ def _referrers(table: Table, resolve: Callable[[int], Table],
         catalog = _catalog()
     found = []
     for resource in catalog:
+        if resource.schema == table.schema:
+            continue
         for ref in resource.fields:
-            if ref.type == "reference" and ref.to_id == table.schema.pk and resource.schema != table.schema:
+            if ref.field_type.is_relation and ref.to_id == table.schema.pk:
                 found.append((resolve(resource.schema.pk), ref))
     return found
 
@@ -511,7 +513,7 @@ def _resources(catalog: Catalog, slugs: Iterable[str]) -> list[Resource]:
 
 
 def _targets(table: Table) -> set[int]:
-    return {f.to_id for f in table.fields if f.type == "reference" and f.to_id != table.schema.pk}
+    return {f.to_id for f in table.fields if f.field_type.is_relation and f.to_id != table.schema.pk}
 
 
 def _built_table(schema_id: int) -> _Table:

@@ -179,10 +179,7 @@ def _field_kwargs(field) -> dict:
         kwargs["read_only"] = True
     else:
         kwargs["required"] = field.required and field.default is None
-    if field.type in ("string", "text") and not field.read_only:
-        # An empty string is a value only for an optional field with no
-        # pattern or minimum length to break.
-        kwargs["allow_blank"] = not field.required and not field.pattern and not field.min_length
+    kwargs.update(field.field_type.serializer_kwargs(field))
     if field.description:
         kwargs["help_text"] = field.description
     return kwargs
