@@ -242,12 +242,18 @@ class ServerGroup:
 
 
 @contextmanager
-def running_servers(count: int, admin: Account | None = None) -> Iterator[ServerGroup]:
-    """``count`` servers on fresh shared databases, with ``admin`` if given; cleaned up on the way out."""
+def running_servers(
+    count: int, admin: Account | None = None, environment: dict[str, str] | None = None
+) -> Iterator[ServerGroup]:
+    """``count`` servers on fresh shared databases, with ``admin`` if given; cleaned up on the way out.
+
+    ``environment`` adds settings, such as rate limits off for a test that loads the servers.
+    """
     with ExitStack() as stack:
         data_dir = Path(tempfile.mkdtemp(prefix="fauxsite-servers-"))
         stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
-        group = ServerGroup(server_environment(data_dir, _database_variables(stack)), data_dir, admin=admin)
+        variables = {**_database_variables(stack), **(environment or {})}
+        group = ServerGroup(server_environment(data_dir, variables), data_dir, admin=admin)
         # Each command pays Django's start-up; overlapping them keeps the setup short.
         background = [group.start_manage("collectstatic", "--noinput", "-v", "0")]
         stack.callback(_kill_unfinished, background)
@@ -271,12 +277,13 @@ def _kill_unfinished(commands: list[subprocess.Popen]) -> None:
             command.wait()
 
 
-def server_group_fixture(count: int, admin: Account | None = None, scope: str = "module"):
+def server_group_fixture(count: int, admin: Account | None = None, scope: str = "module",
+                         environment: dict[str, str] | None = None):
     """A pytest fixture of ``count`` servers, as ``servers = server_group_fixture(2)`` in a test module."""
 
     @pytest.fixture(scope=scope)
     def _servers() -> Iterator[ServerGroup]:
-        with running_servers(count, admin) as group:
+        with running_servers(count, admin, environment) as group:
             yield group
 
     return _servers
