@@ -22,6 +22,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from fauxsite.parsers import PayloadTooLarge
+from schemas.field_types import UnknownFieldType
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,14 @@ def _flatten(detail) -> str:
 
 def translate_exception(exc: Exception) -> Exception:
     """Turn Django and database errors into API errors with a safe message."""
+    if isinstance(exc, UnknownFieldType):
+        # The catalog names a type this server's code does not define: a
+        # deployment out of step with the database, not a client's error.
+        logger.error("The catalog cannot be served: %s", exc)
+        return ServiceUnavailable(
+            f"The API cannot be served: a schema uses the field type {exc.name!r}, which this "
+            "server does not define. Deploy the code that defines it, or change the field."
+        )
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")

@@ -296,6 +296,17 @@ def test_readiness_and_provisioning_name_a_type_no_longer_registered(live_db):
         assert connection.execute("SELECT to_regclass('public.gone')").fetchone() == (None,)
 
 
+def test_the_api_answers_a_type_no_longer_registered_with_503_not_500(db):
+    with field_types.registered(PhoneType(), PercentType()):
+        make_contacts()
+
+    response = api().get("/api/v1/contacts/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert "'phone'" in response.json()["detail"]
+
+
 # Nothing outside the registry compares type names -----------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
