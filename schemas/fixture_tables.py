@@ -25,13 +25,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, connections, models, transaction
 
+from schemas import field_types
 from schemas.builder import build_models, fixture_column, fixture_table_name
 from schemas.models import Field, RetiredColumn, Schema
 
-# A change to any of these can make stored values invalid or needs new DDL.
+# A change to any of these can make stored values invalid or needs new DDL:
+# the type, every option a type may add (declared once, in the registry), and
+# the common constraints on stored values.
 DATA_OPTIONS = (
-    "type", "max_length", "min_length", "min_value", "max_value", "max_digits",
-    "decimal_places", "pattern", "choices", "unique", "to_id", "nullable",
+    "type",
+    *("to_id" if option.name == "to" else option.name for option in field_types.TYPED_OPTIONS),
+    "unique",
+    "nullable",
 )
 BATCH_SIZE = 1000
 # Longer than any request can hold an old catalog: gunicorn ends a worker
