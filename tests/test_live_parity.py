@@ -15,12 +15,11 @@ import json
 
 import pytest
 
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
 from schemas import field_types
-from schemas.changes import add_field, create_schema, save_schema
-from schemas.models import Schema, Source
+from schemas.changes import add_field, create_schema
+from schemas.models import Schema
 from tests import test_live_support as support
+from tests.parity.replay import go_live
 from tests.test_live_support import LIVE_DATABASES, make_source
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=LIVE_DATABASES)
@@ -201,15 +200,6 @@ def shape(value):
         return [shape(inner) for inner in value]
     return type(value).__name__
 
-
-def go_live(source, *schemas: Schema) -> None:
-    for schema in schemas:
-        schema = Schema.objects.get(pk=schema.pk)
-        schema.data_source = source
-        save_schema(schema)
-        apply_plan(provision_plan(schema))
-    for schema in schemas:
-        switch_source(schema, Source.LIVE, actor="parity")
 
 
 def test_it_serves_the_same_contract_from_fixtures_and_live(api, live_db):
