@@ -357,27 +357,25 @@ def _names(queryset, field: str) -> list[str]:
 
 def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if reverse:  # group.user_set: the group's members changed
-        _members_changed(instance, action)
-        return
-    if action.startswith("pre_"):
-        instance.__dict__["_audit_groups"] = _names(instance.groups.all(), "name")
-    elif action.startswith("post_"):
-        before = instance.__dict__.pop("_audit_groups", None)
-        after = _names(instance.groups.all(), "name")
-        if before != after:
-            record(AuditEntry.Action.UPDATED, "user", request=current_request(), object_id=instance.pk,
-                   object_repr=instance.get_username(), before={"groups": before}, after={"groups": after})
+        _membership_changed(instance, action, "group", instance.name, "members",
+                            lambda: _names(instance.user_set.all(), "username"))
+    else:
+        _membership_changed(instance, action, "user", instance.get_username(), "groups",
+                            lambda: _names(instance.groups.all(), "name"))
 
 
-def _members_changed(group, action: str) -> None:
+def _membership_changed(owner, action: str, kind: str, label: str, key: str, names) -> None:
+    # The names before (kept on the instance between the pre_ and post_
+    # signals) and after; recorded only when they differ.
+    stash = f"_audit_{key}"
     if action.startswith("pre_"):
-        group.__dict__["_audit_members"] = _names(group.user_set.all(), "username")
+        owner.__dict__[stash] = names()
     elif action.startswith("post_"):
-        before = group.__dict__.pop("_audit_members", None)
-        after = _names(group.user_set.all(), "username")
+        before = owner.__dict__.pop(stash, None)
+        after = names()
         if before != after:
-            record(AuditEntry.Action.UPDATED, "group", request=current_request(), object_id=group.pk,
-                   object_repr=group.name, before={"members": before}, after={"members": after})
+            record(AuditEntry.Action.UPDATED, kind, request=current_request(), object_id=owner.pk,
+                   object_repr=label, before={key: before}, after={key: after})
 
 
 def _permission_names(group) -> list[str]:
