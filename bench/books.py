@@ -18,7 +18,7 @@ from django.db import transaction
 
 from bench.staticapp.models import GENRES, Author, Book
 from schemas.catalog import current_catalog
-from schemas.models import Field, Schema
+from schemas.models import Schema
 
 BATCH_SIZE = 1000
 BOOK_COLUMNS = ["id", "title", "price", "genre", "published", "in_stock", "author"]
@@ -34,12 +34,13 @@ def prepare_databases() -> None:
 
 
 def create_schemas() -> None:
-    """The dynamic twins of ``staticapp.Author`` and ``staticapp.Book``."""
-    authors = Schema.objects.create(slug="authors", name="Authors")
-    Field.objects.create(schema=authors, name="name", type="string", max_length=100, position=1)
-    books = Schema.objects.create(slug="books", name="Books")
-    for position, options in enumerate(_book_fields(authors), start=1):
-        Field.objects.create(schema=books, position=position, **options)
+    """The dynamic twins of ``staticapp.Author`` and ``staticapp.Book``, each as one catalog change."""
+    from schemas.changes import create_schema
+
+    authors = create_schema(
+        slug="authors", name="Authors", fields=[{"name": "name", "type": "string", "max_length": 100}]
+    )
+    create_schema(slug="books", name="Books", fields=_book_fields(authors))
 
 
 def _book_fields(authors: Schema) -> list[dict]:
@@ -173,3 +174,33 @@ def write_token() -> str:
     ApplicationScopes.objects.create(application=application, scopes="books:write")
     _token, plaintext = issue_token(application, ["books:write"], 36_000)
     return plaintext
+
+
+def table_names() -> dict[str, dict]:
+    """Where fauxsite keeps ``authors`` and ``books``, for the baseline project's models."""
+    catalog = current_catalog()
+    names = {}
+    for slug in ("authors", "books"):
+        meta = catalog.get(slug).model._meta
+        columns = {field.name: field.column for field in meta.concrete_fields if not field.primary_key}
+        names[slug] = {"table": meta.db_table, "columns": columns}
+    return names
+
+
+def export_json_server(path) -> int:
+    """Write the same rows as json-server's ``db.json``; returns the books written.
+
+    Prices are numbers there: json-server compares ``price_gte`` only
+    against numbers. Everything else is the value fauxsite serves.
+    """
+    import json
+
+    catalog = current_catalog()
+    authors = list(catalog.get("authors").model.objects.order_by("id").values("id", "name"))
+    books = [
+        {**row, "price": float(row["price"]), "published": row["published"] and row["published"].isoformat()}
+        for row in catalog.get("books").model.objects.order_by("id").values(*BOOK_COLUMNS)
+    ]
+    with open(path, "w") as db:
+        json.dump({"authors": authors, "books": books}, db)
+    return len(books)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DrfAppConfig(AppConfig):
+    name = "bench.baselines.drfapp"
+    label = "drfapp"
