@@ -24,16 +24,16 @@ from pathlib import Path
 # ids are appended to), the body and the headers come in as arguments. The
 # fixed seed gives both sources the same sequence of ids.
 HEADERS_LUA = """
-local method, path, max_id, body
+local method, path, max_id, suffix, body
 local headers = {}
 function init(args)
-  method, path, max_id, body = args[1], args[2], tonumber(args[3]), args[4]
-  for i = 5, #args, 2 do headers[args[i]] = args[i + 1] end
+  method, path, max_id, suffix, body = args[1], args[2], tonumber(args[3]), args[4], args[5]
+  for i = 6, #args, 2 do headers[args[i]] = args[i + 1] end
   math.randomseed(7)
 end
 function request()
   local target = path
-  if max_id > 0 then target = path .. math.random(1, max_id) .. "/" end
+  if max_id > 0 then target = path .. math.random(1, max_id) .. suffix end
   if method == "POST" then return wrk.format("POST", target, headers, body) end
   return wrk.format("GET", target, headers)
 end
@@ -48,6 +48,8 @@ class Scenario:
     path: str
     body: str = ""
     max_id: int = 0
+    # What follows a random id: "/" for Django's URLs, "" for json-server's.
+    id_suffix: str = "/"
     # Sent with every request: a bearer token, a content type, a source.
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -82,7 +84,7 @@ def _run_wrk(base_url: str, scenario: Scenario, *, seconds: float, connections: 
     with tempfile.TemporaryDirectory(prefix="fauxsite-wrk-") as scratch:
         script = Path(scratch) / "headers.lua"
         script.write_text(HEADERS_LUA)
-        arguments = [scenario.method, scenario.path, str(scenario.max_id), scenario.body]
+        arguments = [scenario.method, scenario.path, str(scenario.max_id), scenario.id_suffix, scenario.body]
         for name, value in scenario.headers.items():
             arguments += [name, value]
         command = [
@@ -143,7 +145,9 @@ def _client(host: str, port: int, scenario: Scenario, seconds: float, index: int
     latencies = []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        path = f"{scenario.path}{rng.randint(1, scenario.max_id)}/" if scenario.max_id else scenario.path
+        path = scenario.path
+        if scenario.max_id:
+            path = f"{scenario.path}{rng.randint(1, scenario.max_id)}{scenario.id_suffix}"
         started = time.perf_counter()
         # http.client reopens the connection when the server closed it.
         connection.request(scenario.method, path, body=scenario.body or None, headers=scenario.headers)

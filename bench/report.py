@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-GOAL = 0.9
+BASELINES = {"drf": "DRF", "plain": "plain Django", "json-server": "json-server"}
 
 
 def http_line(summary: dict) -> str:
-    dynamic, static = summary["dynamic"], summary["static"]
-    failures = dynamic["failures"] + static["failures"]
+    fauxsite = summary["fauxsite"]
+    cpu = _ms(fauxsite["median_cpu_ms"])
+    parts = [f"{summary['label']:<34} fauxsite {fauxsite['median_rps']:7.1f}/s {cpu} ms CPU"]
+    for side, label in BASELINES.items():
+        measured = summary[side]
+        parts.append(f"{label} {measured['median_rps']:7.1f}/s {_ms(measured['median_cpu_ms'])} ms")
+    failures = sum(summary[side]["failures"] for side in ("fauxsite", *BASELINES))
     warning = f"  ({failures} failed requests!)" if failures else ""
-    return (
-        f"{summary['label']:<36} dynamic {dynamic['median_rps']:8.1f}/s  "
-        f"static {static['median_rps']:8.1f}/s  ratio {summary['ratio']:.2f}{warning}"
-    )
+    return " | ".join(parts) + warning
 
 
 def seeding_line(result: dict) -> str:
@@ -25,10 +27,13 @@ def seeding_line(result: dict) -> str:
 
 
 def markdown(results: dict) -> str:
-    sections = [_header(results), _http_table(results["http"])]
-    if results.get("profile"):
-        sections += [_wall_table(results["profile"]), _query_table(results["profile"])]
-        sections += [_bucket_table(results["profile"], scenario) for scenario in ("list20", "create")]
+    sections = [_header(results)]
+    for engine, measured in results["engines"].items():
+        sections += [f"### {engine}", _load_line(measured, results["machine"])]
+        sections += [_rps_table(measured["http"]), _cpu_table(measured["http"])]
+        if measured.get("profile"):
+            sections += [_wall_table(measured["profile"]), _query_table(measured["profile"])]
+            sections += [_bucket_table(measured["profile"], scenario) for scenario in ("list20", "create")]
     if results.get("seeding"):
         sections.append(_seeding_table(results["seeding"]))
     return "\n\n".join(sections) + "\n"
@@ -36,44 +41,64 @@ def markdown(results: dict) -> str:
 
 def _header(results: dict) -> str:
     machine, options = results["machine"], results["options"]
-    load = results.get("load_average", {})
-    busy = max(load.values(), default=0) > (machine["cores"] or 1) / 2
-    warning = (
-        f"\n\n**The machine was busy** (1-minute load average {load['before']:.1f} before, "
-        f"{load['after']:.1f} after): absolute numbers are low, compare the ratios."
-        if busy
-        else ""
-    )
     return (
         f"Run {results['started']} on {machine['cpu']} ({machine['cores']} cores), "
         f"Python {machine['python']}, Django {machine['django']}, DRF {machine['drf']}; "
-        f"engine **{results['engine']}**, {results['prepared']['dynamic books']:,} books; "
-        f"gunicorn {options['workers']} sync workers; load by {options['loadgen']} with "
-        f"{options['connections']} connections, {options['rounds']} alternating rounds of "
-        f"{options['seconds']:g} s per endpoint and scenario (median shown)."
-    ) + warning
+        f"{options['rows']:,} books; gunicorn {options['workers']} sync workers per Django server, "
+        f"json-server one node process; load by {options['loadgen']} with "
+        f"{options['connections']} connections, {options['rounds']} rotated rounds of "
+        f"{options['seconds']:g} s per side and scenario (median shown)."
+    )
 
 
-def _http_table(http: list[dict]) -> str:
+def _load_line(measured: dict, machine: dict) -> str:
+    load = measured["load_average"]
+    busy = max(load.values(), default=0) > (machine["cores"] or 1)
+    note = " **The machine was busy**: compare CPU per request and the ratios." if busy else ""
+    return f"1-minute load average {load['before']:.1f} before, {load['after']:.1f} after.{note}"
+
+
+def _rps_table(http: list[dict]) -> str:
     lines = [
-        "| Scenario | dynamic req/s | static req/s | dynamic / static | p50 ms dyn / static | failed |",
-        "|---|---:|---:|---:|---:|---:|",
+        "Requests per second (fauxsite / baseline in brackets):",
+        "",
+        "| Scenario | fauxsite | " + " | ".join(BASELINES.values()) + " | failed |",
+        "|---|---:|" + "---:|" * len(BASELINES) + "---:|",
     ]
     for summary in http:
-        dynamic, static = summary["dynamic"], summary["static"]
-        mark = "" if summary["ratio"] >= GOAL else " (below 0.9)"
+        cells = [
+            f"{summary[side]['median_rps']:.0f} ({summary['ratios'][side]['rps']:.2f})" for side in BASELINES
+        ]
+        failures = sum(summary[side]["failures"] for side in ("fauxsite", *BASELINES))
+        fauxsite = f"{summary['fauxsite']['median_rps']:.0f}"
+        lines.append(f"| {summary['label']} | {fauxsite} | {' | '.join(cells)} | {failures} |")
+    return "\n".join(lines)
+
+
+def _cpu_table(http: list[dict]) -> str:
+    lines = [
+        "Server CPU ms per request (efficiency, baseline CPU / fauxsite CPU, in bold: "
+        "1.0 or more means fauxsite is cheaper):",
+        "",
+        "| Scenario | fauxsite | " + " | ".join(BASELINES.values()) + " |",
+        "|---|---:|" + "---:|" * len(BASELINES),
+    ]
+    for summary in http:
+        cells = []
+        for side in BASELINES:
+            efficiency = summary["ratios"][side]["efficiency"]
+            ratio = "-" if efficiency is None else f"**{efficiency:.2f}**"
+            cells.append(f"{_ms(summary[side]['median_cpu_ms'], 2)} ({ratio})")
         lines.append(
-            f"| {summary['label']} | {dynamic['median_rps']:.0f} | {static['median_rps']:.0f} | "
-            f"**{summary['ratio']:.2f}**{mark} | "
-            f"{_ms(dynamic['median_p50_ms'])} / {_ms(static['median_p50_ms'])} | "
-            f"{dynamic['failures'] + static['failures']} |"
+            f"| {summary['label']} | {_ms(summary['fauxsite']['median_cpu_ms'], 2)} | {' | '.join(cells)} |"
         )
     return "\n".join(lines)
 
 
 def _wall_table(profile: dict) -> str:
     lines = [
-        "In-process (WSGI handler, no network, no profiler), median ms per request:",
+        "In-process (WSGI handler, no network, no profiler), median ms per request; "
+        "static is a DRF twin inside fauxsite's own settings and middleware:",
         "",
         "| Scenario | dynamic ms | static ms | dynamic / static time |",
         "|---|---:|---:|---:|",
@@ -137,8 +162,8 @@ def _seeding_table(seeding: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _ms(value: float | None, places: int = 1) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
 
 
 # fixtures versus live (bench/live.py) ----------------------------------------------

@@ -1,11 +1,20 @@
 """
 fauxsite's benchmark, in one command: ``python bench/run.py``.
 
-Serves the dynamic ``/api/v1/books/`` and a hand-written DRF ``ModelViewSet``
-over an identical table (``/static-api/books/``) from the same gunicorn, and
-measures both in the same run, in alternating rounds so drift in the machine
-hits both alike. Then profiles one request of each kind in-process, and
-measures seeding throughput and memory. Results go to ``bench/results/``.
+On SQLite and on PostgreSQL, serves fauxsite's dynamic ``/api/v1/books/``
+and three independent baselines over the same rows of the same table, each
+its own server with its own settings (``bench/baselines/``):
+
+- a hand-written DRF ``ModelViewSet`` with DRF's stock filter backends;
+- plain Django views returning ``JsonResponse`` from ``.values()``;
+- json-server 1.0 over a ``db.json`` of the same rows.
+
+Every scenario runs in rotated rounds (A B C D, then B C D A, ...) with the
+server's CPU time per request beside requests per second. Then it profiles
+fauxsite in-process against a DRF twin inside fauxsite's own settings,
+measures seeding (``bench/seeding_bench.py``), and with ``--size-curve``
+how lists grow with the table (``bench/size_curve.py``). Results go to
+``bench/results/``.
 
 See bench/README.md for what each number means.
 """
@@ -17,19 +26,16 @@ import json
 import os
 import platform
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
-from dataclasses import asdict
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,57 +43,47 @@ REPO = Path(__file__).resolve().parent.parent
 # what every import here and in the child processes expects.
 sys.path[0] = str(REPO)
 
-from bench import load, report  # noqa: E402
+from bench import load, report, rounds, servers  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 DYNAMIC = "/api/v1/books/"
-STATIC = "/static-api/books/"
+DJANGO_PATHS = {"fauxsite": DYNAMIC, "drf": "/drf/books/", "plain": "/plain/books/"}
+JSON_SERVER = "/books"
+SIDES = [*DJANGO_PATHS, "json-server"]
 FILTERED_QUERY = "?genre=fiction&price__gte=50&ordering=-price"
-CREATE_BODY = json.dumps(
-    {
-        "title": "A benchmark of small things",
-        "price": "12.50",
-        "genre": "fiction",
-        "published": "2020-02-29",
-        "in_stock": True,
-        "author": 1,
-    }
-)
+JSON_SERVER_QUERIES = {
+    "?page_size=100": "?_page=1&_per_page=100",
+    FILTERED_QUERY: "?genre=fiction&price_gte=50&_sort=-price&_page=1&_per_page=20",
+}
+BOOK = {
+    "title": "A benchmark of small things",
+    "price": "12.50",
+    "genre": "fiction",
+    "published": "2020-02-29",
+    "in_stock": True,
+    "author": 1,
+}
+CREATE_BODY = json.dumps(BOOK)
+# json-server compares prices only as numbers (see books.export_json_server).
+JSON_SERVER_CREATE_BODY = json.dumps({**BOOK, "price": 12.5})
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
 
 def main() -> None:
     options = _parse_arguments()
     generator = load.available_generator(options.loadgen)
     started = datetime.now(UTC)
-    with _data_directory(options) as environment:
-        arguments = ["--authors", str(options.authors), "--books", str(options.rows)]
-        prepared = _child_json(["bench.prepare", *arguments], environment)
-        token = prepared.pop("token")
-        print(f"prepared: {prepared}", flush=True)
-        load_before = os.getloadavg()[0]
-        with _gunicorn(environment, options.workers) as base_url:
-            _check_same_payloads(base_url, token)
-            http = _measure_http(base_url, generator, options, token)
-        load_after = os.getloadavg()[0]
-        profile = None
-        if not options.skip_profile:
-            arguments = ["--results", str(RESULTS), "--token", token]
-            profile = _child_json(["bench.profiling", *arguments], environment)
-        seeding = None if options.skip_seeding else _measure_seeding(environment, options.seed_rows)
+    engines = {engine: _measure_engine(engine, generator, options) for engine in options.engines}
     results = {
         "started": started.isoformat(timespec="seconds"),
         "machine": _machine(),
-        # Other work on the machine slows both endpoints; the ratios survive
-        # it better than the absolute numbers.
-        "load_average": {"before": load_before, "after": load_after},
-        "engine": "postgresql" if options.postgres else "sqlite",
         "options": vars(options) | {"loadgen": generator},
-        "prepared": prepared,
-        "http": http,
-        "profile": profile,
-        "seeding": seeding,
+        "engines": engines,
+        "seeding": None if options.skip_seeding else _measure_seeding(options.seed_rows),
     }
     _write(results)
+    if options.size_curve:
+        _run_size_curve(options)
 
 
 def _parse_arguments() -> argparse.Namespace:
@@ -96,22 +92,89 @@ def _parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=10_000, help="books served over HTTP (10,000)")
     parser.add_argument("--authors", type=int, default=200, help="authors the books reference (200)")
-    parser.add_argument("--seconds", type=float, default=5, help="length of one measurement (5)")
-    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds per scenario (4)")
+    parser.add_argument("--seconds", type=float, default=4, help="length of one measurement (4)")
+    parser.add_argument("--rounds", type=int, default=4, help="rotated rounds per scenario (4)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections (4)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server (2)")
     parser.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--seed-rows", type=int, default=100_000, help="rows for the seeding measurement")
-    parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--postgres", metavar="URL", default=POSTGRES, help=f"PostgreSQL server ({POSTGRES})")
+    parser.add_argument(
+        "--engines", default="sqlite,postgresql", type=lambda text: text.split(","),
+        help="engines to measure, in order (sqlite,postgresql)",
+    )
     parser.add_argument("--skip-profile", action="store_true")
     parser.add_argument("--skip-seeding", action="store_true")
+    parser.add_argument(
+        "--size-curve", action="store_true",
+        help="then run bench/size_curve.py: lists at 10k, 100k and 1M rows (a few more minutes)",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 2 rounds of 1 s, 10,000 seeded rows"
     )
     options = parser.parse_args()
     if options.quick:
         options.seconds, options.rounds, options.seed_rows = 1, 2, 10_000
+    unknown = set(options.engines) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown engine {', '.join(sorted(unknown))}: use sqlite and/or postgresql")
     return options
+
+
+# One engine ---------------------------------------------------------------------
+
+
+def _measure_engine(engine: str, generator: str, options) -> dict:
+    print(f"\n== {engine} ==", flush=True)
+    postgres = options.postgres if engine == "postgresql" else None
+    with _data_directory(SimpleNamespace(postgres=postgres)) as environment:
+        db_json = Path(environment["FAUXSITE_DATA_DIR"]) / "db.json"
+        arguments = ["--authors", str(options.authors), "--books", str(options.rows)]
+        arguments += ["--json-server-db", str(db_json)]
+        prepared = _child_json(["bench.prepare", *arguments], environment)
+        token = prepared.pop("token")
+        print(f"prepared: { {k: v for k, v in prepared.items() if k != 'tables'} }", flush=True)
+        load_before = os.getloadavg()[0]
+        with _all_servers(environment, prepared["tables"], db_json, options.workers) as running:
+            _check_same_payloads(running, token)
+            http = _measure_http(running, generator, options, token)
+        load_after = os.getloadavg()[0]
+        profile = None
+        if not options.skip_profile:
+            arguments = ["--results", str(RESULTS), "--token", token]
+            profile = _child_json(["bench.profiling", *arguments], environment)
+    return {
+        "prepared": prepared,
+        # Other work on the machine slows every side; the CPU per request and
+        # the ratios survive it better than requests per second.
+        "load_average": {"before": load_before, "after": load_after},
+        "http": http,
+        "profile": profile,
+    }
+
+
+@contextmanager
+def _all_servers(environment: dict, tables: dict, db_json: Path, workers: int):
+    """fauxsite, the baseline project and json-server, each its own process tree."""
+    data_dir = Path(environment["FAUXSITE_DATA_DIR"])
+    baseline_environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "DJANGO_SETTINGS_MODULE": "bench.baselines.drfapp.settings",
+        # The fixtures database, where fauxsite keeps the rows.
+        "BENCH_DATABASE_URL": environment.get("FIXTURES_DATABASE_URL", f"sqlite:///{data_dir}/fixtures.sqlite3"),
+        "BENCH_TABLES": json.dumps(tables),
+    }
+    with ExitStack() as stack:
+        fauxsite = stack.enter_context(servers.gunicorn(
+            "fauxsite", environment, "fauxsite/gunicorn.conf.py", workers, data_dir / "fauxsite.log"
+        ))
+        baseline = stack.enter_context(servers.gunicorn(
+            "baselines", baseline_environment, "bench/baselines/drfapp/gunicorn.conf.py", workers,
+            data_dir / "baselines.log",
+        ))
+        json_server = stack.enter_context(servers.json_server(db_json, data_dir / "json-server.log"))
+        yield {"fauxsite": fauxsite, "drf": baseline, "plain": baseline, "json-server": json_server}
 
 
 # Environment -------------------------------------------------------------------
@@ -181,62 +244,59 @@ def _child_json(module_and_args: list[str], environment: dict) -> dict:
 
 @contextmanager
 def _gunicorn(environment: dict, workers: int):
-    """fauxsite as deployed (fauxsite/gunicorn.conf.py), on a free loopback port."""
-    port = _free_port()
-    server_environment = {**environment, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
-    command = [sys.executable, "-m", "gunicorn", "--config", "fauxsite/gunicorn.conf.py"]
+    """fauxsite alone, as deployed (for bench/live.py and bench/outage.py)."""
     log_path = Path(environment["FAUXSITE_DATA_DIR"]) / "gunicorn.log"
-    base_url = f"http://127.0.0.1:{port}"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            command, cwd=REPO, env=server_environment, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_up(base_url, server, log_path)
-            yield base_url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with servers.gunicorn("fauxsite", environment, "fauxsite/gunicorn.conf.py", workers, log_path) as server:
+        yield server.base_url
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(base_url: str, server: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited before it served a request:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /healthz within 30 seconds.")
+_free_port = servers.free_port
 
 
 # Fairness check ------------------------------------------------------------------
 
 
-def _check_same_payloads(base_url: str, token: str) -> None:
-    """Both endpoints must serve the same rows, or their speeds are not comparable."""
-    created = [_post(base_url + path, CREATE_BODY, token) for path in (DYNAMIC, STATIC)]
-    if [_without_id(row) for row in created] != [json.loads(CREATE_BODY)] * 2:
-        raise SystemExit(f"The two endpoints create different rows: {created}; fix that first.")
+def _check_same_payloads(running: dict, token: str) -> None:
+    """Every side must serve the same rows, or their speeds are not comparable."""
     for query in ("?page_size=100", FILTERED_QUERY, "?search=the"):
-        dynamic, static = _get(base_url + DYNAMIC + query), _get(base_url + STATIC + query)
-        if (dynamic["count"], dynamic["results"]) != (static["count"], static["results"]):
-            raise SystemExit(f"The two endpoints serve different rows for {query}; fix that first.")
-    if _get(base_url + DYNAMIC + "1/") != _get(base_url + STATIC + "1/"):
-        raise SystemExit("The two endpoints serve a different row 1; fix that first.")
+        expected = _get(running["fauxsite"].base_url + DYNAMIC + query)
+        # The plain views have no search, as a developer writing them for speed would not.
+        sides = ["drf"] if query == "?search=the" else ["drf", "plain"]
+        for side in sides:
+            served = _get(running[side].base_url + DJANGO_PATHS[side] + query)
+            if (served["count"], served["results"]) != (expected["count"], expected["results"]):
+                raise SystemExit(f"{side} serves other rows than fauxsite for {query}; fix that first.")
+        if query in JSON_SERVER_QUERIES:
+            served = _get(running["json-server"].base_url + JSON_SERVER + JSON_SERVER_QUERIES[query])
+            if [_from_json_server(row) for row in served["data"]] != expected["results"]:
+                raise SystemExit(f"json-server serves other rows than fauxsite for {query}; fix that first.")
+    expected = _get(running["fauxsite"].base_url + DYNAMIC + "1/")
+    for side, path in DJANGO_PATHS.items():
+        if _get(running[side].base_url + path + "1/") != expected:
+            raise SystemExit(f"{side} serves another row 1 than fauxsite; fix that first.")
+    if _from_json_server(_get(running["json-server"].base_url + JSON_SERVER + "/1")) != expected:
+        raise SystemExit("json-server serves another row 1 than fauxsite; fix that first.")
+    _check_same_creates(running, token)
 
 
-def _post(url: str, body: str, token: str) -> dict:
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+def _check_same_creates(running: dict, token: str) -> None:
+    for side, path in DJANGO_PATHS.items():
+        created = _post(running[side].base_url + path, CREATE_BODY, token if side == "fauxsite" else None)
+        if _without_id(created) != BOOK:
+            raise SystemExit(f"{side} creates another row than asked: {created}; fix that first.")
+    created = _post(running["json-server"].base_url + JSON_SERVER, JSON_SERVER_CREATE_BODY, None)
+    if _without_id(_from_json_server(created)) != BOOK:
+        raise SystemExit(f"json-server creates another row than asked: {created}; fix that first.")
+
+
+def _from_json_server(row: dict) -> dict:
+    """A json-server row as fauxsite serves it: integer ids, decimal strings."""
+    identifier = int(row["id"]) if row["id"].isdigit() else row["id"]
+    return {**row, "id": identifier, "price": f"{Decimal(str(row['price'])):.2f}"}
+
+
+def _post(url: str, body: str, token: str | None) -> dict:
+    request = urllib.request.Request(url, data=body.encode(), headers=_write_headers(token), method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
@@ -253,86 +313,76 @@ def _get(url: str) -> dict:
 # HTTP measurement ----------------------------------------------------------------
 
 
-def _write_headers(token: str) -> dict[str, str]:
-    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+def _write_headers(token: str | None) -> dict[str, str]:
+    # fauxsite's creates carry a bearer token; the baselines have no users.
+    headers = {"Content-Type": "application/json"}
+    return headers | {"Authorization": f"Bearer {token}"} if token else headers
 
 
-def _scenarios(rows: int, token: str) -> list[tuple[str, str, load.Scenario, load.Scenario]]:
-    def pair(key, label, method, query="", **extra):
-        return (
-            key,
-            label,
-            load.Scenario(key, method, DYNAMIC + query, **extra),
-            load.Scenario(key, method, STATIC + query, **extra),
-        )
+def _scenarios(rows: int, token: str) -> list[tuple[str, str, dict]]:
+    def sides(key, method, query="", json_server_path="", **extra):
+        scenarios = {
+            side: load.Scenario(key, method, path + query, **extra) for side, path in DJANGO_PATHS.items()
+        }
+        json_server = JSON_SERVER + json_server_path
+        scenarios["json-server"] = load.Scenario(key, method, json_server, id_suffix="", **extra)
+        return key, scenarios
 
-    # Creates go last: they grow both tables alike but would slow the
-    # list scenarios' COUNT if they came first.
+    anonymous, with_token = _write_headers(None), _write_headers(token)
+    create_key, create = sides("create", "POST", body=CREATE_BODY, headers=anonymous)
+    create["fauxsite"] = load.Scenario(create_key, "POST", DYNAMIC, body=CREATE_BODY, headers=with_token)
+    create["json-server"] = load.Scenario(
+        create_key, "POST", JSON_SERVER, body=JSON_SERVER_CREATE_BODY, headers=anonymous
+    )
+    # Creates go last: they grow the tables, and would slow the lists' COUNT if they came first.
     return [
-        pair("list20", "list, 20 rows", "GET"),
-        pair("list100", "list, 100 rows", "GET", "?page_size=100"),
-        pair("filtered", "list, 20 rows, filtered + ordered", "GET", FILTERED_QUERY),
-        pair("retrieve", "retrieve one row", "GET", max_id=rows),
-        pair("create", "create one row", "POST", body=CREATE_BODY, headers=_write_headers(token)),
+        ("list, 20 rows", *sides("list20", "GET", json_server_path="?_page=1&_per_page=20")),
+        ("list, 100 rows", *sides("list100", "GET", "?page_size=100", JSON_SERVER_QUERIES["?page_size=100"])),
+        (
+            "list, 20 rows, filtered + ordered",
+            *sides("filtered", "GET", FILTERED_QUERY, JSON_SERVER_QUERIES[FILTERED_QUERY]),
+        ),
+        ("retrieve one row", *sides("retrieve", "GET", json_server_path="/", max_id=rows)),
+        ("create one row", create_key, create),
     ]
 
 
-def _measure_http(base_url: str, generator: str, options, token: str) -> list[dict]:
+def _measure_http(running: dict, generator: str, options, token: str) -> list[dict]:
     measured = []
-    for key, label, dynamic, static in _scenarios(options.rows, token):
-        sides = {"dynamic": dynamic, "static": static}
-        measured.append(measure_alternating(key, label, sides, generator, base_url, options))
+    for label, key, scenarios in _scenarios(options.rows, token):
+        sides = {
+            side: rounds.Side(running[side].base_url, scenarios[side], running[side].pid) for side in SIDES
+        }
+        measured.append(rounds.measure(key, label, sides, generator, options))
         print(report.http_line(measured[-1]), flush=True)
     return measured
 
 
 def measure_alternating(key: str, label: str, sides: dict, generator: str, base_url: str, options) -> dict:
-    """Warm each side up, then measure them in alternating rounds; the ratio is first / second."""
-    for scenario in sides.values():
-        # Warm-up: every worker builds its catalog, fills its caches, opens its pools.
-        load.run(generator, base_url, scenario, seconds=1, connections=options.connections)
-    runs = {side: [] for side in sides}
-    order = list(sides)
-    for round_number in range(options.rounds):
-        for side in order if round_number % 2 == 0 else reversed(order):
-            result = load.run(
-                generator, base_url, sides[side], seconds=options.seconds, connections=options.connections
-            )
-            runs[side].append(asdict(result))
-    return _summarise(key, label, runs)
+    """Two scenarios on one server in alternating rounds; the ratio is first / second (bench/live.py)."""
+    sides = {name: rounds.Side(base_url, scenario) for name, scenario in sides.items()}
+    return rounds.measure(key, label, sides, generator, options)
 
 
-def _summarise(key: str, label: str, runs: dict) -> dict:
-    summary = {"scenario": key, "label": label, "runs": runs}
-    for side, results in runs.items():
-        summary[side] = {
-            "median_rps": statistics.median(r["requests_per_second"] for r in results),
-            "min_rps": min(r["requests_per_second"] for r in results),
-            "max_rps": max(r["requests_per_second"] for r in results),
-            "median_p50_ms": _median_of(results, "latency_p50_ms"),
-            "median_p99_ms": _median_of(results, "latency_p99_ms"),
-            "failures": sum(r["failures"] for r in results),
-        }
-    first, second = runs
-    summary["ratio"] = summary[first]["median_rps"] / summary[second]["median_rps"]
-    return summary
+# Seeding and the size curve ------------------------------------------------------------
 
 
-def _median_of(results: list[dict], key: str) -> float | None:
-    values = [r[key] for r in results if r[key] is not None]
-    return statistics.median(values) if values else None
-
-
-# Seeding ---------------------------------------------------------------------------
-
-
-def _measure_seeding(environment: dict, rows: int) -> list[dict]:
+def _measure_seeding(rows: int) -> list[dict]:
+    """Single-process lines per seeding step; ``python -m bench.seeding_bench compare`` has the ratios."""
     measured = []
-    for mode in ("faker", "insert", "seed", "seed-tracemalloc"):
-        result = _child_json(["bench.seeding_bench", "--mode", mode, "--rows", str(rows)], environment)
-        measured.append(result)
-        print(report.seeding_line(result), flush=True)
+    with _data_directory(SimpleNamespace(postgres=None)) as environment:
+        for mode in ("faker", "insert", "seed", "seed-tracemalloc"):
+            arguments = ["bench.seeding_bench", "--mode", mode, "--rows", str(rows)]
+            measured.append(_child_json(arguments, environment))
+            print(report.seeding_line(measured[-1]), flush=True)
     return measured
+
+
+def _run_size_curve(options) -> None:
+    command = [sys.executable, str(REPO / "bench" / "size_curve.py"), "--engines", ",".join(options.engines)]
+    if "postgresql" in options.engines:
+        command += ["--postgres", options.postgres]
+    subprocess.run(command, cwd=REPO, check=True)
 
 
 # Output ------------------------------------------------------------------------------
@@ -363,7 +413,7 @@ def _cpu_name() -> str:
 def _write(results: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = results["started"].replace(":", "").replace("+0000", "")
-    stem = RESULTS / f"{stamp}-{results['engine']}"
+    stem = RESULTS / f"{stamp}-{'-'.join(results['engines'])}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
     markdown = report.markdown(results)
     stem.with_suffix(".md").write_text(markdown)
