@@ -127,6 +127,9 @@ TEMPLATES = [
 
 FIXTURES_ALIAS = "fixtures"
 CONN_MAX_AGE = envint("CONN_MAX_AGE", 600)
+# A PostgreSQL connection idle for longer than this is checked (SELECT 1)
+# before a request uses it; one in steady use is not (fauxsite/postgresql/).
+FAUXSITE_DB_IDLE_CHECK_SECONDS = envint("FAUXSITE_DB_IDLE_CHECK_SECONDS", 5)
 
 
 def _sqlite(path: Path | str, test_name: str) -> dict:
@@ -154,6 +157,9 @@ def _database(url_variable: str, sqlite_file: str, test_name: str) -> dict:
         # A URL only moves the file: WAL, IMMEDIATE and the timeout matter as
         # much there, and a PostgreSQL-style test name would be no file name.
         return _sqlite(config["NAME"], test_name)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Health-checked only after a pause, not on every request.
+        config["ENGINE"] = "fauxsite.postgresql"
     suffix = os.environ.get("FAUXSITE_TEST_DB_SUFFIX", "")
     config["TEST"] = {"NAME": f"test_{config['NAME']}_{test_name}{suffix}"}
     return config
