@@ -30,6 +30,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 
 from datasources.dialects.lookups import CodePointOrder
 from schemas import field_types, values
+from schemas.pagination import LIST_PARAMETERS
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource
@@ -176,6 +177,17 @@ class ResourceFilterSet(django_filters.FilterSet):
         return filter_class, params
 
 
+class PaginationParameter(django_filters.CharFilter):
+    """A query parameter pagination reads (``cursor``), declared here so a list accepts it.
+
+    A list accepts the parameters its filterset declares; this one filters
+    nothing. ``schemas.pagination`` reads and documents it.
+    """
+
+    def filter(self, qs, value):
+        return qs
+
+
 def filter_name(field_name: str, lookup: str) -> str:
     return field_name if lookup == "exact" else f"{field_name}__{lookup}"
 
@@ -188,6 +200,8 @@ def build_filterset(resource: Resource) -> type[ResourceFilterSet]:
             declared[filter_name(field.name, lookup)] = _filter(model_field, field.name, lookup)
     declared["id"] = _filter(resource.model._meta.pk, "id", "exact")
     declared["id__in"] = _filter(resource.model._meta.pk, "id", "in")
+    for name in LIST_PARAMETERS:
+        declared[name] = PaginationParameter(field_name=name)
     meta = type("Meta", (), {"model": resource.model, "fields": []})
     return type(f"{resource.slug}FilterSet", (ResourceFilterSet,), {**declared, "Meta": meta})
 
@@ -214,7 +228,11 @@ class NamedFiltersBackend(DjangoFilterBackend):
 
     def get_filterset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        named = frozenset(name for name in request.query_params if name in filterset_class.base_filters)
+        named = frozenset(
+            name
+            for name in request.query_params
+            if name in filterset_class.base_filters and name not in LIST_PARAMETERS
+        )
         if not named:
             return None
         narrowed = narrowed_filterset(filterset_class, named)
@@ -267,7 +285,7 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
         if not ordering:
             return queryset
         text_fields = view.resource.text_ordered_fields
-        return queryset.order_by(*(_ordering_expression(term, text_fields) for term in ordering))
+        return queryset.order_by(*(ordering_expression(term, text_fields) for term in ordering))
 
     def get_valid_fields(self, queryset, view, context=None):
         return [(name, name) for name in view.ordering_fields]
@@ -292,7 +310,7 @@ def _field_of(term: str) -> str:
     return term[1:] if term.startswith("-") else term
 
 
-def _ordering_expression(term: str, text_fields: frozenset[str]):
+def ordering_expression(term: str, text_fields: frozenset[str]):
     name = _field_of(term)
     # Text sorts by code point on every engine, not by the database's locale.
     key = CodePointOrder(F(name)) if name in text_fields else F(name)

@@ -32,7 +32,7 @@ FIELD_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 # Query parameters and attributes a field name would shadow.
 RESERVED_FIELD_NAMES = frozenset(
-    {"id", "pk", "page", "page_size", "ordering", "search", "fields", "expand", "format"}
+    {"id", "pk", "page", "page_size", "cursor", "ordering", "search", "fields", "expand", "format"}
     | {name for name in dir(models.Model) if not name.startswith("_")}
     | {"objects", "DoesNotExist", "MultipleObjectsReturned"}
     | set(keyword.kwlist)

@@ -528,6 +528,83 @@ def _with_portable_pattern(mapped: dict) -> dict:
     return schema
 
 
+# Pagination ------------------------------------------------------------------------
+
+
+def pagination_parameters(page_size: int, max_page_size: int) -> list[dict]:
+    """``page``, ``page_size`` and ``cursor``: every combination of them has a meaning."""
+    from schemas.cursors import CURSOR_PARAMETER, CURSOR_PATTERN
+
+    return [
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "description": (
+                "The page, counted from 1: from the start of the list, or with a cursor, from the row "
+                "the cursor names. A page past the end is a 404."
+            ),
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        {
+            "name": "page_size",
+            "in": "query",
+            "required": False,
+            "description": (
+                f"Rows per page, {page_size} by default; values over {max_page_size} are served as "
+                f"{max_page_size}."
+            ),
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        {
+            "name": CURSOR_PARAMETER,
+            "in": "query",
+            "required": False,
+            "description": (
+                "Page by key instead of by number: first or last (the two ends of the list), "
+                "after-<id> (the rows after that row, in the order asked for) or before-<id>. The "
+                "next and previous links of a list read with a cursor carry cursors, so follow "
+                "them as they are; a page costs the same at any depth, and rows written meanwhile "
+                "are neither missed nor repeated. Filters, search and ordering combine with it. In "
+                "an ordering other than id, the row must still exist (a 404 otherwise)."
+            ),
+            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+        },
+    ]
+
+
+def paginated_list_schema(rows: dict, exact_count_limit: int) -> dict:
+    """The list envelope: a count that may be a lower bound, the links and the rows."""
+    link = {"type": "string", "nullable": True, "format": "uri"}
+    return {
+        "type": "object",
+        "description": (
+            "A page of rows. count_exact says whether count is the number of rows the list has "
+            f"(counted exactly up to {exact_count_limit}) or, past that, a lower bound."
+        ),
+        "required": ["count", "count_exact", "next", "previous", "results"],
+        "properties": {
+            "count": {
+                "type": "integer",
+                "minimum": 0,
+                "description": (
+                    "The number of rows when count_exact is true; otherwise at least this many "
+                    f"(more than {exact_count_limit}), which is all a client may rely on."
+                ),
+            },
+            "count_exact": {
+                "type": "boolean",
+                "description": (
+                    f"Whether count is exact: true when the list has at most {exact_count_limit} rows."
+                ),
+            },
+            "next": {**link, "description": "The next page, or null on the last one."},
+            "previous": {**link, "description": "The previous page, or null on the first one."},
+            "results": rows,
+        },
+    }
+
+
 # Query parameters --------------------------------------------------------------
 
 

@@ -1,12 +1,72 @@
-"""Page-number pagination with a configurable, enforced page-size cap."""
+"""
+Pagination of lists: page numbers, keyset cursors, and a count that stays cheap.
+
+Every list answers ``{"count", "count_exact", "next", "previous", "results"}``.
+The count is exact up to ``FAUXSITE_EXACT_COUNT_LIMIT`` rows: it is taken
+over a subquery limited to one row more than that, so it never reads past
+it, whatever the table's size. Past it, ``count_exact`` is false and
+``count`` is a lower bound (the limit plus one, or more when the page
+served shows more rows exist). The same rows give the same answer on every
+engine: nothing relies on an engine's estimate.
+
+``page`` numbers pages from the start of the list, or with a ``cursor``
+from the row the cursor names (``schemas.cursors``); a page past the end is
+a 404 ("Invalid page."), found by fetching it when the count is not exact.
+With a cursor, ``next`` and ``previous`` carry cursors, and a page costs the
+same at any depth. Every combination of the documented parameters has a
+meaning, so none is refused for the company it keeps.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
 
 from django.conf import settings
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from schemas import cursors
+
+PAGE_PARAMETER = "page"
+PAGE_SIZE_PARAMETER = "page_size"
+# Query parameters of a list that pagination reads, besides page and page_size.
+LIST_PARAMETERS = (cursors.CURSOR_PARAMETER,)
+# An offset past this reaches no row on any engine, and no engine takes a larger one.
+LARGEST_OFFSET = 2**62
+DEFAULT_EXACT_COUNT_LIMIT = 10_000
+INVALID_PAGE = "Invalid page."
 
 
-class ResourcePagination(PageNumberPagination):
-    page_size_query_param = "page_size"
+def exact_count_limit() -> int:
+    """Rows counted exactly at most: the setting, else the environment variable, else 10,000."""
+    configured = getattr(settings, "FAUXSITE_EXACT_COUNT_LIMIT", None)
+    if configured is None:
+        configured = int(os.environ.get("FAUXSITE_EXACT_COUNT_LIMIT", DEFAULT_EXACT_COUNT_LIMIT))
+    return configured
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    exact: bool
+
+
+def bounded_count(queryset, limit: int) -> Count:
+    """The number of rows when at most ``limit``; otherwise "more than ``limit``".
+
+    ``COUNT(*)`` over a subquery with ``LIMIT limit + 1``: no engine reads
+    further than that.
+    """
+    counted = queryset.order_by().values("pk")[: limit + 1].count()
+    return Count(counted, True) if counted <= limit else Count(limit + 1, False)
+
+
+class ResourcePagination(BasePagination):
+    page_query_param = PAGE_PARAMETER
+    page_size_query_param = PAGE_SIZE_PARAMETER
 
     @property
     def page_size(self) -> int:
@@ -16,13 +76,58 @@ class ResourcePagination(PageNumberPagination):
     def max_page_size(self) -> int:
         return settings.FAUXSITE_MAX_PAGE_SIZE
 
-    def get_page_number(self, request, paginator):
+    # Serving a page ------------------------------------------------------------
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        number = self.get_page_number(request)
+        raw_cursor = request.query_params.get(cursors.CURSOR_PARAMETER)
+        cursor = None if raw_cursor is None else cursors.parse(raw_cursor)
+        self.count = bounded_count(queryset, exact_count_limit())
+        if cursor is not None:
+            page = _CursorPage(request, view, cursor)
+            rows, self.next_link, self.previous_link = page.serve(queryset, number, size)
+            return rows
+        return self._numbered_page(queryset, number, size)
+
+    def _numbered_page(self, queryset, number: int, size: int) -> list:
+        offset = (number - 1) * size
+        if self.count.exact:
+            if number > 1 and offset >= self.count.value:
+                raise NotFound(INVALID_PAGE)
+            rows = list(queryset[offset : offset + size])
+            has_next = offset + size < self.count.value
+        else:
+            # The end is not known: the page itself says whether it exists,
+            # and one row more whether another follows.
+            rows = _page_or_404(queryset, number, offset, size)
+            has_next = len(rows) > size
+            self.count = Count(max(self.count.value, offset + len(rows)), False)
+            rows = rows[:size]
+        url = self.request.build_absolute_uri()
+        self.next_link = replace_query_param(url, self.page_query_param, number + 1) if has_next else None
+        self.previous_link = _page_link(url, number - 1) if number > 1 else None
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response({
+            "count": self.count.value,
+            "count_exact": self.count.exact,
+            "next": self.next_link,
+            "previous": self.previous_link,
+            "results": data,
+        })
+
+    # Reading the query ----------------------------------------------------------
+
+    def get_page_number(self, request) -> int:
         raw = request.query_params.get(self.page_query_param, "1")
         if not _positive_int(raw):
             raise ValidationError({self.page_query_param: ["Must be a whole number of 1 or more."]})
-        return raw
+        return int(raw)
 
-    def get_page_size(self, request):
+    def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
@@ -33,19 +138,80 @@ class ResourcePagination(PageNumberPagination):
         # Larger requests are served at the cap, as documented in the OpenAPI.
         return min(int(raw), self.max_page_size)
 
+    # The OpenAPI document --------------------------------------------------------
+
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["description"] = (
-                    f"Rows per page, {self.page_size} by default; values over "
-                    f"{self.max_page_size} are served as {self.max_page_size}."
-                )
-                parameter["schema"] = {"type": "integer", "minimum": 1}
-            elif parameter["name"] == self.page_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
-        return parameters
+        from schemas.openapi import pagination_parameters
+
+        return pagination_parameters(self.page_size, self.max_page_size)
+
+    def get_paginated_response_schema(self, schema):
+        from schemas.openapi import paginated_list_schema
+
+        return paginated_list_schema(schema, exact_count_limit())
+
+
+class _CursorPage:
+    """A page of a list walked by key from the row a cursor names, with its links."""
+
+    def __init__(self, request, view, cursor: cursors.Cursor):
+        from schemas.filters import StrictOrderingFilter
+
+        self.request, self.cursor = request, cursor
+        self.resource = view.resource
+        self.text_fields = self.resource.text_ordered_fields
+        self.terms = tuple(StrictOrderingFilter().get_ordering(request, None, view))
+
+    def serve(self, queryset, number: int, size: int) -> tuple[list, str | None, str | None]:
+        cursor = self.cursor
+        key = cursors.anchor_key(cursor, self.terms, queryset.model, self.resource.slug)
+        walked = queryset.alias(**cursors.key_annotations(self.terms, self.text_fields))
+        if key is not None:
+            walked = walked.filter(cursors.past(key, self.terms, self.text_fields, before=cursor.before))
+        walked = walked.order_by(*cursors.ordering(self.terms, self.text_fields, reverse=cursor.before))
+        offset = (number - 1) * size
+        rows = _page_or_404(walked, number, offset, size)
+        more = len(rows) > size
+        rows = rows[:size]
+        if cursor.before:
+            rows.reverse()
+        # Forwards, rows follow when the page overflowed and came before it
+        # when it starts after a row or a page in; backwards, the other way round.
+        started = cursor.anchor is not None or number > 1
+        has_next, has_previous = (started, more) if cursor.before else (more, started)
+        return rows, *self._links(rows, has_next, has_previous)
+
+    def _links(self, rows: list, has_next: bool, has_previous: bool) -> tuple[str | None, str | None]:
+        if not rows:
+            # Past either end of the list: the way back is the other end.
+            if self.cursor.before:
+                return (self._link(cursors.Cursor()) if has_next else None), None
+            return None, (self._link(cursors.Cursor(before=True)) if has_previous else None)
+        first, last = rows[0].pk, rows[-1].pk
+        next_link = self._link(cursors.Cursor(last)) if has_next else None
+        previous_link = self._link(cursors.Cursor(first, before=True)) if has_previous else None
+        return next_link, previous_link
+
+    def _link(self, cursor: cursors.Cursor) -> str:
+        url = remove_query_param(self.request.build_absolute_uri(), PAGE_PARAMETER)
+        return replace_query_param(url, cursors.CURSOR_PARAMETER, str(cursor))
+
+
+def _page_or_404(queryset, number: int, offset: int, size: int) -> list:
+    """The page's rows and one more, to tell whether another follows; a 404 when it is past the end."""
+    if offset > LARGEST_OFFSET:
+        raise NotFound(INVALID_PAGE)
+    rows = list(queryset[offset : offset + size + 1])
+    if not rows and number > 1:
+        raise NotFound(INVALID_PAGE)
+    return rows
+
+
+def _page_link(url: str, number: int) -> str:
+    if number == 1:
+        return remove_query_param(url, PAGE_PARAMETER)
+    return replace_query_param(url, PAGE_PARAMETER, number)
 
 
 def _positive_int(raw: str) -> bool:
-    return raw.isdigit() and int(raw) >= 1
+    return raw.isascii() and raw.isdigit() and int(raw) >= 1
