@@ -18,6 +18,7 @@ from functools import cached_property
 from django.conf import settings
 from django.db import models
 
+from fauxsite.middleware import current_request
 from schemas.builder import Storage, build_models, fixture_storage, live_storage
 from schemas.models import CatalogRevision, Field, Schema, Source
 
@@ -123,6 +124,24 @@ _lock = threading.Lock()
 
 def current_catalog() -> Catalog:
     return catalog_at(CatalogRevision.current())
+
+
+def bind_request_catalog(request) -> Catalog:
+    """The current catalog, kept on the (Django) request that is served from it."""
+    catalog = current_catalog()
+    getattr(request, "_request", request).fauxsite_catalog = catalog
+    return catalog
+
+
+def serving_catalog() -> Catalog:
+    """The catalog the current API request is served from, else the current one.
+
+    An API request reads the revision once (``bind_request_catalog``); what it
+    calls on the way, such as a token's scopes, must not read it again. Other
+    requests (the admin) may change the catalog, so they always read it.
+    """
+    catalog = getattr(current_request(), "fauxsite_catalog", None)
+    return catalog if catalog is not None else current_catalog()
 
 
 def catalog_at(revision: int) -> Catalog:

@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from datasources.access import refuse_writes_to_read_only
 from fauxsite.access import FIXTURES_SCOPE, may_access, may_choose_fixtures
-from schemas.catalog import Resource, current_catalog
+from schemas.catalog import Resource, bind_request_catalog
 from schemas.filters import NamedFiltersBackend, ResourceSearchFilter, StrictOrderingFilter
 from schemas.models import Source
 from schemas.pagination import ResourcePagination
@@ -35,7 +35,7 @@ class ResourceViewSet(viewsets.ModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         # Bound first: authentication, permissions and throttles read it.
-        self.bind(current_catalog().get(self.kwargs["slug"]))
+        self.bind(bind_request_catalog(request).get(self.kwargs["slug"]))
         super().initial(request, *args, **kwargs)
         self._check_expanded_access(request)
         self._choose_source(request)

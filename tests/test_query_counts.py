@@ -65,3 +65,25 @@ def test_it_filters_and_orders_without_extra_queries(anonymous_api, rows):
     url = "/api/v1/books/?page_size=60&genre=fiction&ordering=-price,title&search=Book"
 
     assert count_queries(anonymous_api, url) == 3
+
+
+def test_it_creates_with_a_token_reading_the_catalog_revision_once(library):
+    from rest_framework.test import APIClient
+
+    from tests.oauth_helpers import bearer, fetch_token, make_application
+
+    application = make_application("writer", "authors:write")
+    client = APIClient()
+    client.credentials(**bearer(fetch_token(client, application, "authors:write")))
+    with (
+        CaptureQueriesContext(connections["default"]) as default,
+        CaptureQueriesContext(connections["fixtures"]) as fixtures,
+    ):
+        response = client.post("/api/v1/authors/", {"name": "Ann", "email": "ann@example.com"}, format="json")
+    assert response.status_code == 201, response.content
+
+    # Catalog revision (once: the token's scopes come from the same catalog),
+    # token, audit entry; the unique email's check and the INSERT.
+    revisions = [query for query in default if "catalogrevision" in query["sql"]]
+    assert len(revisions) == 1
+    assert (len(default), len(fixtures)) == (3, 2), [query["sql"][:80] for query in [*default, *fixtures]]
