@@ -47,13 +47,22 @@ def login_key(username: str) -> str:
 # Checking ------------------------------------------------------------------------
 
 
-def seconds_blocked(keys: list[str]) -> int:
-    """Seconds until the last block on any of ``keys`` ends; 0 when none is active."""
-    try:
-        cached = cache.get_many([_CACHE_PREFIX + key for key in keys])
-    except Exception as error:  # any cache backend failure: fail open, as rate limits do
-        logger.warning("Blocks not checked, the cache failed (%s: %s)", type(error).__name__, error)
-        return 0
+def cache_keys(keys: list[str]) -> list[str]:
+    return [_CACHE_PREFIX + key for key in keys]
+
+
+def seconds_blocked(keys: list[str], *, cached: dict | None = None) -> int:
+    """Seconds until the last block on any of ``keys`` ends; 0 when none is active.
+
+    ``cached`` is what the cache holds for ``cache_keys(keys)``, when the
+    caller read it already (``ratelimits.count_unless_blocked``).
+    """
+    if cached is None:
+        try:
+            cached = cache.get_many(cache_keys(keys))
+        except Exception as error:  # any cache backend failure: fail open, as rate limits do
+            logger.warning("Blocks not checked, the cache failed (%s: %s)", type(error).__name__, error)
+            return 0
     if not cached:
         return 0
     # Rare (only blocked clients get here): confirm, so a lifted block ends everywhere.

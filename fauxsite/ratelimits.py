@@ -25,13 +25,16 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ValidationError
 from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, get_usage
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
@@ -176,6 +179,50 @@ def count_request(request, group: str, rate: str, key: str) -> Usage | None:
     return Usage(usage["limit"], usage["count"], period, max(1, usage["time_left"]))
 
 
+# Redis: blocks checked and the request counted in one round trip. Nothing is
+# counted for a blocked client, as when the block is checked first.
+# KEYS[1] is the counter, KEYS[2..] the block keys; ARGV[1] the counter's expiry.
+_COUNT_UNLESS_BLOCKED = """
+local blocks = {}
+if #KEYS > 1 then blocks = redis.call('MGET', unpack(KEYS, 2)) end
+for _, block in ipairs(blocks) do
+  if block then return {false, unpack(blocks)} end
+end
+redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[1])
+return {redis.call('INCR', KEYS[1]), unpack(blocks)}
+"""
+
+
+def count_unless_blocked(group: str, rate: str, key: str, block_keys: list[str]) -> tuple[Usage | None, dict]:
+    """Counts a request unless a block is cached, in one Redis round trip.
+
+    Returns the usage (None when not counted) and the cached blocks found
+    among ``block_keys`` (cache keys, unprefixed), as ``cache.get_many`` would.
+    Without Redis: the cache's own calls, one after the other.
+    """
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    if not isinstance(cache, RedisCache):
+        blocked = cache.get_many(block_keys) if block_keys else {}
+        return (None if blocked else count_request(None, group, rate, key)), blocked
+    limit, period = parse_rate(rate)
+    window = _get_window(key, period)
+    # django-ratelimit's own key: counts stay shared with get_usage's (the OAuth endpoints, strikes).
+    counter = _make_cache_key(group, window, rate, key, ALL)
+    names = [cache.make_and_validate_key(name) for name in (counter, *block_keys)]
+    try:
+        client = cache._cache.get_client(names[0], write=True)  # Django's RedisCache internals (pinned)
+        count, *found = client.eval(_COUNT_UNLESS_BLOCKED, len(names), *names, period + EXPIRATION_FUDGE)
+    except Exception as error:  # any cache backend failure, such as redis.ConnectionError
+        logger.warning("Rate limit not counted, the cache failed (%s: %s)", type(error).__name__, error)
+        return None, {}
+    loads = cache._cache._serializer.loads
+    found = zip(block_keys, found, strict=False)
+    blocked = {name: loads(value) for name, value in found if value is not None}
+    if count is None:
+        return None, blocked
+    return Usage(limit, int(count), period, max(1, window - int(time.time()))), blocked
+
+
 def remember_usage(request, usage: Usage) -> None:
     # On the Django request, where RateLimitHeadersMiddleware finds it.
     getattr(request, "_request", request).fauxsite_rate_limit = usage
@@ -205,15 +252,21 @@ class SchemaRateThrottle(BaseThrottle):
         from fauxsite import blocks
 
         key = client_key(request)
-        if not key.startswith("ip:"):
-            # Addresses are checked before authentication (BlockMiddleware).
-            _refuse_blocked(blocks.seconds_blocked([key]))
+        # Addresses are checked before authentication (BlockMiddleware).
+        block_keys = [] if key.startswith("ip:") else [key]
         kind = "read" if is_read(request.method) else "write"
         rate = schema_rate(resource.schema, kind)
         if rate is None:
+            if block_keys:
+                _refuse_blocked(blocks.seconds_blocked(block_keys))
             return True
         group = f"fauxsite:{kind}:{resource.slug}"
-        self.usage = count_request(request, group, rate, key)
+        self.usage, cached = count_unless_blocked(group, rate, key, blocks.cache_keys(block_keys))
+        if cached:
+            _refuse_blocked(blocks.seconds_blocked(block_keys, cached=cached))
+            if self.usage is None:
+                # The block was lifted meanwhile: count the request after all.
+                self.usage = count_request(request, group, rate, key)
         if self.usage is None:
             return True
         remember_usage(request, self.usage)
