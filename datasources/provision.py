@@ -3,7 +3,11 @@ Provisioning: the DDL that makes a live table fit a schema, shown before it runs
 
 ``provision_plan(schema)`` reads the source and returns the statements: a
 ``CREATE TABLE`` when the table is missing, otherwise one ``ALTER TABLE ...
-ADD COLUMN`` per field whose column is missing. Nothing is ever dropped,
+ADD COLUMN`` per field whose column is missing, each followed by the
+``CREATE INDEX`` statements of its new columns: references, and fields with
+the ``indexed`` option (text on its code-point key too, which the API's order
+and cursors compare on). Indexes of columns that already exist are left to
+the database's owner; readiness does not ask for them. Nothing is ever dropped,
 renamed or retyped, and nothing runs until ``apply_plan`` is called by an
 explicit admin action or ``manage.py provision SLUG --apply``, and each run is
 in the audit trail with its SQL and outcome. Identifiers are
@@ -22,7 +26,8 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 
 from datasources.connect import open_connection
-from datasources.readiness import qualified_table, readiness_report
+from datasources.dialects.postgresql import PostgreSQLDialect
+from datasources.readiness import qualified_table, readiness_report, table_parts
 from fauxsite import audit
 from fauxsite.middleware import current_request
 from fauxsite.models import AuditEntry
@@ -71,6 +76,8 @@ def provision_plan(schema: Schema) -> ProvisionPlan:
         plan.statements.append(_create_table(schema, report.missing_columns))
     else:
         plan.statements += [_add_column(schema, api_field) for api_field in report.missing_columns]
+    for api_field in report.missing_columns:
+        plan.statements += _create_indexes(schema, api_field)
     if plan.statements:
         with open_connection(source) as connection:
             plan.sql_text = [statement.as_string(connection) for statement in plan.statements]
@@ -100,6 +107,31 @@ def _add_column(schema: Schema, api_field: Field) -> sql.Composed:
     return sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(
         qualified_table(schema), _column_definition(api_field, create=False)
     )
+
+
+def _create_indexes(schema: Schema, api_field: Field) -> list[sql.Composed]:
+    """The indexes of a new column: a reference's, and those the ``indexed`` option asks for."""
+    field_type = api_field.field_type
+    column = live_column(api_field)
+    indexed = api_field.indexed and field_type.indexable
+    keys = []
+    if field_type.is_relation or (indexed and not api_field.unique):
+        keys.append(("idx", sql.Identifier(column)))
+    if indexed and field_type.orders_as_text:
+        code_point_key = PostgreSQLDialect().code_point_order(sql.Identifier(column).as_string(None))
+        keys.append(("cp_idx", sql.SQL(f"({code_point_key})")))
+    _namespace, table = table_parts(schema)
+    statement = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})")
+    return [
+        statement.format(_index_name(table, column, suffix), qualified_table(schema), key)
+        for suffix, key in keys
+    ]
+
+
+def _index_name(table: str, column: str, suffix: str) -> sql.Identifier:
+    # PostgreSQL cuts names at 63 bytes; cut before the suffix, which tells the two apart.
+    stem = f"{table}_{column}".encode()[: 62 - len(suffix)].decode(errors="ignore")
+    return sql.Identifier(f"{stem}_{suffix}")
 
 
 def apply_plan(plan: ProvisionPlan) -> int:

@@ -106,9 +106,11 @@ NAME_HINTS = {
 class Option:
     """A constraint option some types accept, declared once for the model, admin and schema files.
 
-    ``kind`` says how a schema file writes it (count, number, text, json or
-    schema, a slug naming another schema); ``unset`` is the model's value for
-    "not given"; ``row`` groups options on one line of the admin form. Each
+    ``kind`` says how a schema file writes it (count, number, text, json,
+    flag or schema, a slug naming another schema); ``unset`` is the model's
+    value for "not given"; ``row`` groups options on one line of the admin
+    form. ``about_values`` is false for an option that says how values are
+    stored, not which are valid, so changing it keeps the stored column. Each
     is a column of ``Field`` too: a new option needs a migration, a new type
     that uses these options does not.
     """
@@ -117,6 +119,7 @@ class Option:
     kind: str
     row: str
     unset: Any = None
+    about_values: bool = True
 
 
 # In the order a schema file writes them.
@@ -130,6 +133,9 @@ TYPED_OPTIONS = (
     Option("pattern", "text", "length", unset=""),
     Option("choices", "json", "choices"),
     Option("to", "schema", "to"),
+    # An index on the fixtures column (and in provisioned live tables), for
+    # filters and orderings on the field; no part of the API contract.
+    Option("indexed", "flag", "index", unset=False, about_values=False),
 )
 
 
@@ -173,6 +179,8 @@ class FieldType:
     is_relation = False
     # Values are JSON documents, which PostgreSQL's COPY takes wrapped.
     stores_json = False
+    # Whether an index helps the type's filters and ordering (the ``indexed`` option).
+    indexable = True
     # Where mock values come from (``schemas.mock_values``).
     values_class: type[mock.Values] | None = None
     # Column type per engine vendor, with {max_length}, {max_digits} and
@@ -187,7 +195,7 @@ class FieldType:
         return f"<{type(self).__name__} {self.name!r}>"
 
     def allowed_options(self) -> frozenset[str]:
-        return COMMON_OPTIONS | self.options
+        return COMMON_OPTIONS | self.options | ({"indexed"} if self.indexable else frozenset())
 
     # The model field
 
@@ -662,6 +670,7 @@ class JSONType(FieldType):
     name, label = "json", "JSON document"
     lookups = ("isnull",)
     orderable = False
+    indexable = False
     faker_provider = "pydict"
     stores_json = True
     values_class = mock.JSONValues

@@ -15,29 +15,45 @@ column, filled with the old values where they are still valid (converted
 where possible) and fresh mock values for the rest. The old column, like the
 column of a removed field, is retired: kept, unused, and dropped by a later
 change once ``RETIRED_COLUMN_GRACE`` has passed.
+
+A field with the ``indexed`` option gets an index on its column, and a text
+field a second one on its code-point key (the order and the cursor
+comparisons of ``schemas.cursors``), named after the column; references and
+unique fields are indexed anyway. Indexes follow the fields after every
+change (``sync_indexes``): turning the option on or off only adds or drops
+them, and a retired column loses its own at once.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, models, transaction
+from django.db.models import F
 
+from datasources.dialects.lookups import CodePointOrder
 from schemas import field_types
 from schemas.builder import build_models, fixture_column, fixture_table_name
 from schemas.models import Field, RetiredColumn, Schema
 
 # A change to any of these can make stored values invalid or needs new DDL:
-# the type, every option a type may add (declared once, in the registry), and
-# the common constraints on stored values.
+# the type, every option a type may add that is about values (declared once,
+# in the registry), and the common constraints on stored values.
 DATA_OPTIONS = (
     "type",
-    *("to_id" if option.name == "to" else option.name for option in field_types.TYPED_OPTIONS),
+    *(
+        "to_id" if option.name == "to" else option.name
+        for option in field_types.TYPED_OPTIONS
+        if option.about_values
+    ),
     "unique",
     "nullable",
 )
+# The indexes fauxsite names itself (``field_indexes``); others are Django's.
+OWN_INDEX = re.compile(r"^fx_f[0-9]+_(ix|cp)$")
 BATCH_SIZE = 1000
 # Longer than any request can hold an old catalog: gunicorn ends a worker
 # after 30 seconds.
@@ -68,7 +84,45 @@ def fixture_model(schema: Schema, fields: list[Field] | None = None,
     if fields is None:
         fields = snapshot(schema)
     storage_fields = [_storage_copy(field) for field in [*fields, *retired]]
-    return build_models([(schema, storage_fields)])[schema.pk]
+    model = build_models([(schema, storage_fields)])[schema.pk]
+    # Declared on the model, so that a table SQLite remakes keeps them.
+    model._meta.indexes = [index for field in fields for index in field_indexes(field)]
+    return model
+
+
+def field_indexes(field: Field) -> list[models.Index]:
+    """The indexes the ``indexed`` option gives a field's column."""
+    if not field.indexed or not field.field_type.indexable:
+        return []
+    column = fixture_column(field)
+    indexes = []
+    if not field.field_type.is_relation and not field.unique:
+        # A reference or a unique column has an index already.
+        indexes.append(models.Index(fields=[field.name], name=f"fx_{column}_ix"))
+    if field.field_type.orders_as_text:
+        # Text sorts by code point, which is not the column's own order on
+        # PostgreSQL: ordering and cursors need an index on that key.
+        indexes.append(models.Index(CodePointOrder(F(field.name)), name=f"fx_{column}_cp"))
+    return indexes
+
+
+def sync_indexes(schema: Schema, fields: list[Field], retired: list[Field] = ()) -> None:
+    """Create the indexes ``fields`` want that the table lacks, and drop fauxsite's others."""
+    model = fixture_model(schema, fields, retired)
+    wanted = {index.name: index for index in model._meta.indexes}
+    existing = _own_indexes(model._meta.db_table)
+    with _editor() as editor:
+        for name in sorted(existing - wanted.keys()):
+            editor.execute(editor._delete_index_sql(model, name))
+        for name in sorted(wanted.keys() - existing):
+            editor.add_index(model, wanted[name])
+
+
+def _own_indexes(table: str) -> set[str]:
+    connection = connections[alias()]
+    with connection.cursor() as cursor:
+        names = connection.introspection.get_constraints(cursor, table)
+    return {name for name in names if OWN_INDEX.match(name)}
 
 
 def _storage_copy(field: Field) -> Field:
@@ -87,8 +141,11 @@ def table_exists(schema: Schema) -> bool:
 def create_table(schema: Schema, fields: list[Field] | None = None) -> None:
     if table_exists(schema):
         return
+    fields = snapshot(schema) if fields is None else fields
     with _editor() as editor:
-        editor.create_model(fixture_model(schema, snapshot(schema) if fields is None else fields))
+        editor.create_model(fixture_model(schema, fields))
+    # Runtime models are unmanaged, so Django leaves their declared indexes out.
+    sync_indexes(schema, fields)
 
 
 def drop_table(schema: Schema) -> None:
@@ -127,6 +184,7 @@ def migrate(schema: Schema, before: list[Field], after: list[Field] | None = Non
             state = _move_column(schema, state, retired, moved[field_id], field)
         elif field_id not in previous:
             state = _add_column(schema, state, retired, field)
+    sync_indexes(schema, state, retired)
 
 
 def _retire(schema: Schema, field: Field) -> Field:

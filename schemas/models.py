@@ -184,6 +184,10 @@ class Field(models.Model):
         related_name="referenced_by",
         help_text="The schema a reference field points to.",
     )
+    indexed = models.BooleanField(
+        default=False,
+        help_text="Index the column, for fast filters and ordering on large tables.",
+    )
     faker = models.CharField(
         max_length=100,
         blank=True,

@@ -213,7 +213,9 @@ def _option_key(option: field_types.Option) -> Key:
     return Key(option.name, OPTION_PARSERS[option.kind], option.unset)
 
 
-OPTION_PARSERS: dict[str, Callable[[Any], Any]] = {"count": _count, "text": _text, "json": _json}
+OPTION_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "count": _count, "text": _text, "json": _json, "flag": _flag,
+}
 
 SCHEMA_KEYS = (
     Key("slug", _text, required=True),

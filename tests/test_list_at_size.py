@@ -4,10 +4,18 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
+from schemas import changes
+from schemas.builder import fixture_table_name
 from schemas.catalog import current_catalog
+from schemas.changes import add_field, create_schema, update_field
+from schemas.models import Field
+from schemas.schemafile import dump
+from schemas.seeding import seed
 from tests.conftest import ALL_DATABASES
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -260,3 +268,96 @@ def test_postgresql_serves_a_page_from_the_primary_key_index(api, hostile_shelf,
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"Index Scan using {table}_pkey" in plan or f"Index Scan Backward using {table}_pkey" in plan, plan
     assert "Sort" not in plan, plan
+
+
+# Indexes ---------------------------------------------------------------------------------
+
+
+def fixture_indexes(schema) -> dict[str, list]:
+    connection = connections[settings.FIXTURES_ALIAS]
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, fixture_table_name(schema.pk))
+    return {name: info["columns"] for name, info in found.items()
+            if info["index"] and not info["primary_key"]}
+
+
+def make_events(**title_options):
+    return create_schema(slug="events", name="Events", fields=[
+        dict(name="title", type="string", max_length=80, indexed=True, **title_options),
+        dict(name="rank", type="integer", indexed=True),
+        dict(name="notes", type="text", required=False),
+    ])
+
+
+def field(schema, name):
+    return Field.objects.get(schema=schema, name=name)
+
+
+def test_it_indexes_the_columns_of_indexed_fields(db):
+    events = make_events()
+    title, rank = field(events, "title"), field(events, "rank")
+
+    indexes = fixture_indexes(events)
+
+    assert indexes[f"fx_f{title.pk}_ix"] == [f"f{title.pk}"]
+    assert f"fx_f{title.pk}_cp" in indexes  # text: its code-point key too
+    assert indexes[f"fx_f{rank.pk}_ix"] == [f"f{rank.pk}"]
+    assert not any(name.startswith(f"fx_f{field(events, 'notes').pk}") for name in indexes)
+
+
+def test_turning_the_option_on_and_off_adds_and_drops_the_index_and_keeps_the_column(db):
+    events = make_events()
+    seed("events", 30, seed=3)
+    notes = field(events, "notes")
+    model = current_catalog().get("events").model
+    values = sorted(row["notes"] or "" for row in model.objects.values("notes"))
+
+    update_field(notes, indexed=True)
+    assert {f"fx_f{notes.pk}_ix", f"fx_f{notes.pk}_cp"} <= fixture_indexes(events).keys()
+    update_field(field(events, "rank"), indexed=False)
+
+    assert field(events, "notes").pk == notes.pk
+    assert not any(name.startswith(f"fx_f{field(events, 'rank').pk}_") for name in fixture_indexes(events))
+    model = current_catalog().get("events").model
+    assert sorted(row["notes"] or "" for row in model.objects.values("notes")) == values
+
+
+def test_an_index_change_is_no_contract_change(db):
+    events = make_events()
+    notes = field(events, "notes")
+
+    def index_notes(change):
+        notes.indexed = True
+        change.save_field(notes)
+
+    plan = changes.plan("edit field", index_notes)
+
+    assert plan.summary == ("events: changed field notes (indexed)",)
+    assert plan.lines() == [] and not plan.is_breaking
+
+
+def test_indexes_survive_a_table_remade_for_a_new_unique_column(db):
+    events = make_events()
+    title = field(events, "title")
+
+    add_field(schema=events, name="code", type="string", unique=True, required=False, position=9)
+
+    assert f"fx_f{title.pk}_cp" in fixture_indexes(events)
+
+
+def test_json_fields_cannot_be_indexed(db):
+    events = make_events()
+
+    with pytest.raises(ValidationError) as refused:
+        add_field(schema=events, name="extra", type="json", indexed=True, required=False)
+
+    assert "Does not apply to json fields." in str(refused.value)
+
+
+def test_schema_files_read_and_write_the_option(db):
+    events = make_events()
+
+    exported = dump([events])
+
+    assert "{name: rank, type: integer, indexed: true}" in exported
+    assert "indexed" not in next(line for line in exported.splitlines() if "notes" in line)
