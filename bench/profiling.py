@@ -140,11 +140,11 @@ def _request_maker(application, side: str, scenario: str, token: str = "") -> Ca
         status = []
         environ = _environ(method, path, query, body, token)
         response = application(environ, lambda line, headers: status.append(line))
-        b"".join(response)
+        answer = b"".join(response)
         response.close()
         code = int(status[0].split()[0])
         if code >= 300:
-            raise SystemExit(f"{method} {path}?{query} answered {status[0]}")
+            raise SystemExit(f"{method} {path}?{query} answered {status[0]}: {answer[:500]!r}")
         return code
 
     return call

@@ -139,10 +139,7 @@ def _measure_engine(engine: str, generator: str, options) -> dict:
             _check_same_payloads(running, token)
             http = _measure_http(running, generator, options, token)
         load_after = os.getloadavg()[0]
-        profile = None
-        if not options.skip_profile:
-            arguments = ["--results", str(RESULTS), "--token", token]
-            profile = _child_json(["bench.profiling", *arguments], environment)
+        profile = None if options.skip_profile else _profile(environment, token)
     return {
         "prepared": prepared,
         # Other work on the machine slows every side; the CPU per request and
@@ -151,6 +148,15 @@ def _measure_engine(engine: str, generator: str, options) -> dict:
         "http": http,
         "profile": profile,
     }
+
+
+def _profile(environment: dict, token: str) -> dict | None:
+    """The in-process profile; a failure there is reported, and the HTTP figures kept."""
+    try:
+        return _child_json(["bench.profiling", "--results", str(RESULTS), "--token", token], environment)
+    except SystemExit as failure:
+        print(f"profiling failed, left out: {failure}", flush=True)
+        return None
 
 
 @contextmanager
