@@ -11,6 +11,7 @@ are refused by name, a unique value already taken is a 409 naming the field,
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -55,10 +56,21 @@ class ResourceSerializer(serializers.ModelSerializer):
         self._expand = tuple(expand)
 
     def get_fields(self):
-        fields = super().get_fields()
-        if self._only is not None:
-            fields = {name: field for name, field in fields.items() if name in self._only}
-        return fields
+        prototypes = self._field_prototypes()
+        names = prototypes if self._only is None else [name for name in prototypes if name in self._only]
+        # A shallow copy each: binding gives the copy its own name and parent,
+        # and these flat fields (no child fields) keep nothing else per use.
+        return {name: copy.copy(prototypes[name]) for name in names}
+
+    def _field_prototypes(self) -> dict:
+        # ModelSerializer builds every field from the model on each use; the
+        # class is built once per schema and catalog revision, so are these.
+        cls = type(self)
+        prototypes = cls.__dict__.get("_prototypes")
+        if prototypes is None:
+            prototypes = super().get_fields()
+            cls._prototypes = prototypes
+        return prototypes
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
