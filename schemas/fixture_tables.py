@@ -18,10 +18,11 @@ change once ``RETIRED_COLUMN_GRACE`` has passed.
 
 A field with the ``indexed`` option gets an index on its column, and a text
 field a second one on its code-point key (the order and the cursor
-comparisons of ``schemas.cursors``), named after the column; references and
-unique fields are indexed anyway. Indexes follow the fields after every
-change (``sync_indexes``): turning the option on or off only adds or drops
-them, and a retired column loses its own at once.
+comparisons of ``schemas.cursors``), named after the column; a reference's
+column is indexed whatever the option, and a unique one has its
+constraint's. Indexes follow the fields after every change
+(``sync_indexes``): turning the option on or off only adds or drops them,
+and a retired column loses its own at once.
 """
 
 from __future__ import annotations
@@ -85,21 +86,26 @@ def fixture_model(schema: Schema, fields: list[Field] | None = None,
         fields = snapshot(schema)
     storage_fields = [_storage_copy(field) for field in [*fields, *retired]]
     model = build_models([(schema, storage_fields)])[schema.pk]
+    for field in fields:
+        if field.field_type.is_relation:
+            # Indexed by name below, like every index fauxsite makes, not by
+            # Django (which skips unmanaged models when it creates a table).
+            model._meta.get_field(field.name).db_index = False
     # Declared on the model, so that a table SQLite remakes keeps them.
     model._meta.indexes = [index for field in fields for index in field_indexes(field)]
     return model
 
 
 def field_indexes(field: Field) -> list[models.Index]:
-    """The indexes the ``indexed`` option gives a field's column."""
-    if not field.indexed or not field.field_type.indexable:
-        return []
+    """The indexes of a field's column: a reference's, and those the ``indexed`` option asks for."""
+    field_type = field.field_type
     column = fixture_column(field)
+    indexed = field.indexed and field_type.indexable
     indexes = []
-    if not field.field_type.is_relation and not field.unique:
-        # A reference or a unique column has an index already.
+    if field_type.is_relation or (indexed and not field.unique):
+        # A unique column has its constraint's index already.
         indexes.append(models.Index(fields=[field.name], name=f"fx_{column}_ix"))
-    if field.field_type.orders_as_text:
+    if indexed and field_type.orders_as_text:
         # Text sorts by code point, which is not the column's own order on
         # PostgreSQL: ordering and cursors need an index on that key.
         indexes.append(models.Index(CodePointOrder(F(field.name)), name=f"fx_{column}_cp"))

@@ -322,6 +322,13 @@ def test_turning_the_option_on_and_off_adds_and_drops_the_index_and_keeps_the_co
     assert sorted(row["notes"] or "" for row in model.objects.values("notes")) == values
 
 
+def test_it_indexes_references_whatever_the_option(db, library):
+    _authors, books = library
+    author = field(books, "author")
+
+    assert fixture_indexes(books)[f"fx_f{author.pk}_ix"] == [f"f{author.pk}"]
+
+
 def test_an_index_change_is_no_contract_change(db):
     events = make_events()
     notes = field(events, "notes")
