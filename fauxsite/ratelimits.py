@@ -193,7 +193,8 @@ return {redis.call('INCR', KEYS[1]), unpack(blocks)}
 """
 
 
-def count_unless_blocked(group: str, rate: str, key: str, block_keys: list[str]) -> tuple[Usage | None, dict]:
+def count_unless_blocked(request, group: str, rate: str, key: str,
+                         block_keys: list[str]) -> tuple[Usage | None, dict]:
     """Counts a request unless a block is cached, in one Redis round trip.
 
     Returns the usage (None when not counted) and the cached blocks found
@@ -202,8 +203,8 @@ def count_unless_blocked(group: str, rate: str, key: str, block_keys: list[str])
     """
     cache = caches[settings.RATELIMIT_USE_CACHE]
     if not isinstance(cache, RedisCache):
-        blocked = cache.get_many(block_keys) if block_keys else {}
-        return (None if blocked else count_request(None, group, rate, key)), blocked
+        blocked = _cached(cache, block_keys)
+        return (None if blocked else count_request(request, group, rate, key)), blocked
     limit, period = parse_rate(rate)
     window = _get_window(key, period)
     # django-ratelimit's own key: counts stay shared with get_usage's (the OAuth endpoints, strikes).
@@ -221,6 +222,14 @@ def count_unless_blocked(group: str, rate: str, key: str, block_keys: list[str])
     if count is None:
         return None, blocked
     return Usage(limit, int(count), period, max(1, window - int(time.time()))), blocked
+
+
+def _cached(cache, keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys) if keys else {}
+    except Exception as error:  # any cache backend failure: blocks fail open too
+        logger.warning("Blocks not checked, the cache failed (%s: %s)", type(error).__name__, error)
+        return {}
 
 
 def remember_usage(request, usage: Usage) -> None:
@@ -261,7 +270,8 @@ class SchemaRateThrottle(BaseThrottle):
                 _refuse_blocked(blocks.seconds_blocked(block_keys))
             return True
         group = f"fauxsite:{kind}:{resource.slug}"
-        self.usage, cached = count_unless_blocked(group, rate, key, blocks.cache_keys(block_keys))
+        self.usage, cached = count_unless_blocked(request, group, rate, key,
+                                                  blocks.cache_keys(block_keys))
         if cached:
             _refuse_blocked(blocks.seconds_blocked(block_keys, cached=cached))
             if self.usage is None:
