@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, connections, models, transaction
 from django.db.models import F
+from django.db.models.expressions import OrderBy
 
 from datasources.dialects.lookups import CodePointOrder
 from schemas import field_types
@@ -101,15 +102,29 @@ def field_indexes(field: Field) -> list[models.Index]:
     field_type = field.field_type
     column = fixture_column(field)
     indexed = field.indexed and field_type.indexable
+    # The id follows the value, as in the API's order: an equality filter is
+    # then served in id order (the default) from the index alone.
     indexes = []
     if field_type.is_relation or (indexed and not field.unique):
         # A unique column has its constraint's index already.
-        indexes.append(models.Index(fields=[field.name], name=f"fx_{column}_ix"))
+        indexes.append(models.Index(_ascending(F(field.name)), F("id"), name=f"fx_{column}_ix"))
     if indexed and field_type.orders_as_text:
         # Text sorts by code point, which is not the column's own order on
         # PostgreSQL: ordering and cursors need an index on that key.
-        indexes.append(models.Index(CodePointOrder(F(field.name)), name=f"fx_{column}_cp"))
+        key = CodePointOrder(F(field.name))
+        indexes.append(models.Index(_ascending(key), F("id"), name=f"fx_{column}_cp"))
     return indexes
+
+
+def _ascending(key):
+    """An index key in the API's ascending order, nulls first.
+
+    PostgreSQL's indexes keep nulls last unless told otherwise; SQLite's keep
+    them first already, and refuse ``NULLS FIRST`` in an index.
+    """
+    if connections[alias()].vendor == "postgresql":
+        return OrderBy(key, nulls_first=True)
+    return key
 
 
 def sync_indexes(schema: Schema, fields: list[Field], retired: list[Field] = ()) -> None:

@@ -92,10 +92,10 @@ SOURCE_PARAMETER = OpenApiParameter(
 
 ERROR_DESCRIPTIONS = {
     "400": (
-        "Invalid input: a body value, filter, ordering, field selection, page, header or unknown "
-        "query parameter."
+        "Invalid input: a body value, filter, ordering, field selection, page, cursor, header or "
+        "unknown query parameter."
     ),
-    "404": "No such resource, row or page.",
+    "404": "No such resource, row or page, or no row where a cursor starts.",
     "409": (
         "Conflicts with existing data: a unique value taken, a referenced row that does not exist, "
         "or rows still referencing this one."
