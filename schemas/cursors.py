@@ -83,11 +83,6 @@ def _no_anchor(cursor: Cursor, slug: str) -> NotFound:
     )
 
 
-def key_of(row, terms: tuple[str, ...], model) -> tuple:
-    """The sort key of a row (a model instance) for ``terms``."""
-    return tuple(getattr(row, model._meta.get_field(_name(term)).attname) for term in terms)
-
-
 def ordering(terms: tuple[str, ...], text_fields: frozenset[str], *, reverse: bool = False) -> list:
     """The ORDER BY of ``terms``, or of the same order walked backwards."""
     from schemas.filters import ordering_expression
@@ -108,6 +103,11 @@ def past(key: tuple, terms: tuple[str, ...], text_fields: frozenset[str], *, bef
     for term, value in zip(walked, key, strict=True):
         condition |= equal & _past(term, value, text_fields)
         equal &= _equal(_name(term), value, text_fields)
+    first, value = walked[0], key[0]
+    if not first.startswith("-") and value is not None:
+        # Implied by the condition, but a range an index can start from,
+        # where the disjunction alone would be read from the index's start.
+        condition &= Q(**{f"{_key_name(_name(first), text_fields)}__gte": value})
     return condition
 
 
