@@ -128,7 +128,7 @@ def _equal(name: str, value, text_fields: frozenset[str]) -> Q:
 
 
 def key_annotations(terms: tuple[str, ...], text_fields: frozenset[str]) -> dict:
-    """The code-point keys the text terms compare on (``after`` filters on them)."""
+    """The code-point keys the text terms compare on (``past`` filters on them)."""
     return {
         _key_name(_name(term), text_fields): CodePointOrder(F(_name(term)))
         for term in terms
