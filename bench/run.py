@@ -73,15 +73,21 @@ def main() -> None:
     options = _parse_arguments()
     generator = load.available_generator(options.loadgen)
     started = datetime.now(UTC)
-    engines = {engine: _measure_engine(engine, generator, options) for engine in options.engines}
     results = {
         "started": started.isoformat(timespec="seconds"),
         "machine": _machine(),
         "options": vars(options) | {"loadgen": generator},
-        "engines": engines,
-        "seeding": None if options.skip_seeding else _measure_seeding(options.seed_rows),
+        "engines": {},
+        "seeding": None,
     }
-    _write(results)
+    for engine in options.engines:
+        # Seeding is measured once, in the first engine's prepared databases.
+        seed_rows = None if options.skip_seeding or results["engines"] else options.seed_rows
+        measured = _measure_engine(engine, generator, options, seed_rows)
+        results["seeding"] = results["seeding"] or measured.pop("seeding")
+        results["engines"][engine] = measured
+        # Written after each engine, so a later failure loses nothing measured.
+        _write(results)
     if options.size_curve:
         _run_size_curve(options)
 
@@ -124,7 +130,7 @@ def _parse_arguments() -> argparse.Namespace:
 # One engine ---------------------------------------------------------------------
 
 
-def _measure_engine(engine: str, generator: str, options) -> dict:
+def _measure_engine(engine: str, generator: str, options, seed_rows: int | None) -> dict:
     print(f"\n== {engine} ==", flush=True)
     postgres = options.postgres if engine == "postgresql" else None
     with _data_directory(SimpleNamespace(postgres=postgres)) as environment:
@@ -140,7 +146,9 @@ def _measure_engine(engine: str, generator: str, options) -> dict:
             http = _measure_http(running, generator, options, token)
         load_after = os.getloadavg()[0]
         profile = None if options.skip_profile else _profile(environment, token)
+        seeding = _measure_seeding(environment, seed_rows) if seed_rows else None
     return {
+        "seeding": seeding,
         "prepared": prepared,
         # Other work on the machine slows every side; the CPU per request and
         # the ratios survive it better than requests per second.
@@ -189,8 +197,10 @@ def _all_servers(environment: dict, tables: dict, db_json: Path, workers: int):
 @contextmanager
 def _data_directory(options):
     data_dir = tempfile.mkdtemp(prefix="fauxsite-bench-")
+    # Database URLs of the calling shell would point a SQLite run elsewhere.
+    inherited = {name: value for name, value in os.environ.items() if not name.endswith("DATABASE_URL")}
     environment = {
-        **os.environ,
+        **inherited,
         "PYTHONPATH": str(REPO),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "FAUXSITE_DATA_DIR": data_dir,
@@ -373,14 +383,16 @@ def measure_alternating(key: str, label: str, sides: dict, generator: str, base_
 # Seeding and the size curve ------------------------------------------------------------
 
 
-def _measure_seeding(rows: int) -> list[dict]:
-    """Single-process lines per seeding step; ``python -m bench.seeding_bench compare`` has the ratios."""
+def _measure_seeding(environment: dict, rows: int) -> list[dict]:
+    """Single-process lines per seeding step; ``python -m bench.seeding_bench compare`` has the ratios.
+
+    Runs last in an engine's prepared databases: the ``seed`` steps replace its books.
+    """
     measured = []
-    with _data_directory(SimpleNamespace(postgres=None)) as environment:
-        for mode in ("faker", "insert", "seed", "seed-tracemalloc"):
-            arguments = ["bench.seeding_bench", "--mode", mode, "--rows", str(rows)]
-            measured.append(_child_json(arguments, environment))
-            print(report.seeding_line(measured[-1]), flush=True)
+    for mode in ("faker", "insert", "seed", "seed-tracemalloc"):
+        arguments = ["bench.seeding_bench", "--mode", mode, "--rows", str(rows)]
+        measured.append(_child_json(arguments, environment))
+        print(report.seeding_line(measured[-1]), flush=True)
     return measured
 
 
@@ -419,7 +431,7 @@ def _cpu_name() -> str:
 def _write(results: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = results["started"].replace(":", "").replace("+0000", "")
-    stem = RESULTS / f"{stamp}-{'-'.join(results['engines'])}"
+    stem = RESULTS / f"{stamp}-{'-'.join(results['options']['engines'])}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
     markdown = report.markdown(results)
     stem.with_suffix(".md").write_text(markdown)
