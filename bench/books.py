@@ -163,8 +163,8 @@ def write_token() -> str:
     """A bearer token that may create books, for the create scenario."""
     from oauth2_provider.models import get_application_model
 
-    from fauxsite.models import ApplicationScopes
-    from fauxsite.oauth import issue_token
+    from access.models import ApplicationScopes
+    from access.oauth import issue_token
 
     application = get_application_model().objects.create(
         name="benchmark",

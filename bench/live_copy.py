@@ -6,7 +6,7 @@ fixture rows and switched live with its rows copied, as an admin does; then,
 in rounds that rotate the order, three copies of the same rows into empty
 tables of the same shape on the live database:
 
-- ``switch_source`` copy: ``datasources.switching.copy_fixture_rows``, what
+- ``switch_source`` copy: ``golive.switching.copy_fixture_rows``, what
   the switch runs (ORM reads, a conflict check per batch, ``bulk_create``);
 - ORM read + COPY write: the same reads through the fixtures model, written
   with psycopg's ``COPY ... FROM STDIN`` on the live alias's connection;
@@ -37,9 +37,9 @@ SLUG = "bookcopy"
 COPY_CHUNK = 10_000
 # (label, functions): inclusive seconds of the outermost match; stages nest.
 BUCKETS = [
-    ("copy_fixture_rows, whole", ["datasources.switching.copy_fixture_rows"]),
+    ("copy_fixture_rows, whole", ["golive.switching.copy_fixture_rows"]),
     ("reading fixture rows (ORM .values() iterator)", ["django.db.models.query.ValuesIterable.__iter__"]),
-    ("conflict check per batch (_refuse_conflicts)", ["datasources.switching._refuse_conflicts"]),
+    ("conflict check per batch (_refuse_conflicts)", ["golive.switching._refuse_conflicts"]),
     ("model instances for bulk_create (Model.__init__)", ["django.db.models.base.Model.__init__"]),
     ("bulk_create", ["django.db.models.query.QuerySet.bulk_create"]),
     ("  INSERT compilation (as_sql)", ["django.db.models.sql.compiler.SQLInsertCompiler.as_sql"]),
@@ -172,7 +172,7 @@ class _Copy:
     # The three copies.
 
     def switch_copy(self) -> int:
-        from datasources.switching import copy_fixture_rows
+        from golive.switching import copy_fixture_rows
         from schemas.models import Schema
 
         return copy_fixture_rows(Schema.objects.select_related("data_source").get(pk=self.schema.pk))

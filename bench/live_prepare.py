@@ -65,9 +65,9 @@ def register_source(url: str):
 
 def go_live(slug: str, source) -> dict:
     """Provision the live table and switch with the rows copied; returns timings."""
-    from datasources.provision import apply_plan, provision_plan
-    from datasources.readiness import readiness_report
-    from datasources.switching import switch_source
+    from golive.provision import apply_plan, provision_plan
+    from golive.readiness import readiness_report
+    from golive.switching import switch_source
     from schemas.models import Schema
 
     schema = Schema.objects.get(slug=slug)
@@ -93,8 +93,8 @@ def token() -> str:
     """A bearer token for both sources: it may read, create and ask for the fixtures."""
     from oauth2_provider.models import get_application_model
 
-    from fauxsite.models import ApplicationScopes
-    from fauxsite.oauth import issue_token
+    from access.models import ApplicationScopes
+    from access.oauth import issue_token
 
     application = get_application_model().objects.create(
         name="benchmark-live",

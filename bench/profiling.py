@@ -52,10 +52,10 @@ BUCKETS = [
     ("DRF view dispatch", ["rest_framework.views.APIView.dispatch"]),
     (
         "initial(): auth, permissions (+ catalog, parameter check)",
-        ["rest_framework.views.APIView.initial", "schemas.views.ResourceViewSet.initial"],
+        ["rest_framework.views.APIView.initial", "api.views.ResourceViewSet.initial"],
     ),
     ("  catalog lookup (current_catalog)", ["schemas.catalog.current_catalog"]),
-    ("  query-parameter check", ["schemas.views.ResourceViewSet._check_query_parameters"]),
+    ("  query-parameter check", ["api.views.ResourceViewSet._check_query_parameters"]),
     ("filter backends (filter_queryset)", ["rest_framework.generics.GenericAPIView.filter_queryset"]),
     ("  django-filter", ["django_filters.rest_framework.backends.DjangoFilterBackend.filter_queryset"]),
     ("  ordering filter", ["rest_framework.filters.OrderingFilter.filter_queryset"]),
@@ -66,7 +66,7 @@ BUCKETS = [
         "serializer construction (get_serializer)",
         [
             "rest_framework.generics.GenericAPIView.get_serializer",
-            "schemas.views.ResourceViewSet.get_serializer",
+            "api.views.ResourceViewSet.get_serializer",
         ],
     ),
     (

@@ -4,18 +4,16 @@ Data sources: real databases a schema can be switched onto.
 A data source is registered once (connection details, the password encrypted
 at rest) and referenced by the schemas that map onto its tables. Every save
 bumps its ``revision``, so each worker opens a fresh pool under a new alias
-for new credentials, and bumps the catalog, so the schemas on it are rebuilt.
-Every change of a schema's source is recorded as a ``SourceSwitch``.
+for new credentials, and tells the catalog (``datasources.signals``), which
+rebuilds the schemas on it.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models, transaction
-from django.db.models import F
 
-from datasources import crypto, hosts
+from datasources import crypto, hosts, signals
 
 
 class DataSource(models.Model):
@@ -56,8 +54,8 @@ class DataSource(models.Model):
         return f"<DataSource {self.name} {self.user}@{self.host}:{self.port}/{self.database}>"
 
     def save(self, *args, **kwargs) -> None:
-        from schemas.models import CatalogRevision, Schema
-
+        # The catalog hears of it in the same transaction (``schemas.changes``
+        # bumps the revision), so every worker rebuilds with the new pool.
         with transaction.atomic(using=DEFAULT_DB_ALIAS):
             if not self._state.adding:
                 self.revision = (
@@ -65,15 +63,12 @@ class DataSource(models.Model):
                     or self.revision
                 ) + 1
             super().save(*args, **kwargs)
-            Schema.objects.filter(data_source=self).update(version=F("version") + 1)
-            CatalogRevision.bump()
+            signals.data_source_changed.send(DataSource, data_source=self, deleted=False)
 
     def delete(self, *args, **kwargs):
-        from schemas.models import CatalogRevision
-
         with transaction.atomic(using=DEFAULT_DB_ALIAS):
             result = super().delete(*args, **kwargs)
-            CatalogRevision.bump()
+            signals.data_source_changed.send(DataSource, data_source=self, deleted=True)
         return result
 
     # The password --------------------------------------------------------------
@@ -102,30 +97,3 @@ class DataSource(models.Model):
     @property
     def display_address(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.database}"
-
-
-class SourceSwitch(models.Model):
-    """One change of a schema's source, kept as an audit record."""
-
-    schema = models.ForeignKey(
-        "schemas.Schema", on_delete=models.CASCADE, related_name="source_switches"
-    )
-    data_source = models.ForeignKey(
-        DataSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="switches"
-    )
-    from_source = models.CharField(max_length=10)
-    to_source = models.CharField(max_length=10)
-    rows_copied = models.PositiveIntegerField(default=0)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Who, when no user account did it (a management command run from a shell).
-    actor = models.CharField(max_length=150, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        verbose_name_plural = "source switches"
-
-    def __str__(self) -> str:
-        return f"{self.schema} {self.from_source} -> {self.to_source}"

@@ -5,36 +5,24 @@ early refusals: blocked addresses, and API bodies without a length.
 
 An ``X-Request-ID`` sent by a proxy or client is kept when it looks like an
 id (so one id follows a call across services); otherwise a new one is made.
-The current request is kept in a context variable for code that has no
+The current request is bound in ``core.requests`` for code that has no
 request argument, such as model signal handlers writing the audit trail.
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import uuid
 
 from django.http import HttpRequest, HttpResponse
 
+from core.requests import current_request_id, serving
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTED_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-_current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
-    "fauxsite_request", default=None
-)
-
 logger = logging.getLogger("fauxsite.requests")
-
-
-def current_request() -> HttpRequest | None:
-    return _current_request.get()
-
-
-def current_request_id() -> str:
-    request = current_request()
-    return getattr(request, "request_id", "") if request is not None else ""
 
 
 def _request_id(request: HttpRequest) -> str:
@@ -48,11 +36,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.request_id = _request_id(request)
-        token = _current_request.set(request)
-        try:
+        with serving(request):
             response = self.get_response(request)
-        finally:
-            _current_request.reset(token)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
 
@@ -72,14 +57,14 @@ class RateLimitHeadersMiddleware:
     """Copies the counted rate limit into RateLimit-* headers, on 2xx and 429 alike.
 
     The throttle runs inside DRF and cannot touch the response; it leaves its
-    numbers on the request (``fauxsite.ratelimits.remember_usage``).
+    numbers on the request (``access.ratelimits.remember_usage``).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from fauxsite.ratelimits import rate_limit_headers
+        from access.ratelimits import rate_limit_headers
 
         response = self.get_response(request)
         usage = getattr(request, "fauxsite_rate_limit", None)
@@ -93,7 +78,7 @@ class BlockMiddleware:
     """Refuses blocked addresses on the API and OAuth endpoints, before any other work.
 
     429 problem details with ``Retry-After``; the block, why and until when,
-    is in the admin (``fauxsite.blocks``).
+    is in the admin (``access.blocks``).
     """
 
     PREFIXES = ("/api/", "/o/")
@@ -103,8 +88,8 @@ class BlockMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(self.PREFIXES):
-            from fauxsite import blocks
-            from fauxsite.errors import problem
+            from access import blocks
+            from schemas.errors import problem
 
             seconds = blocks.seconds_blocked([blocks.address_key(request)])
             if seconds:
@@ -127,7 +112,7 @@ class LengthRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not request.META.get("CONTENT_LENGTH") and request.path.startswith("/api/"):
-            from fauxsite.errors import problem
+            from schemas.errors import problem
 
             return problem(411, "Send the body with a Content-Length header; chunked bodies are not read.",
                            code="length_required")

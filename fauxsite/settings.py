@@ -79,10 +79,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    # Before fauxsite, whose admin replaces the application admin.
+    # Before access, whose admin replaces the application admin.
     "oauth2_provider",
-    "schemas",
+    # The layers, bottom first (README.md, "Architecture").
     "datasources",
+    "schemas",
+    "access",
+    "golive",
     "fauxsite",
 ]
 
@@ -244,11 +247,11 @@ REST_FRAMEWORK = {
     # Bearer first: a 401 then carries its `WWW-Authenticate: Bearer` challenge.
     # The session is the admin login, so the browsable docs work for staff.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "fauxsite.access.BearerAuthentication",
+        "access.policy.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["fauxsite.access.SchemaAccess"],
-    "DEFAULT_THROTTLE_CLASSES": ["fauxsite.ratelimits.SchemaRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["access.policy.SchemaAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["access.ratelimits.SchemaRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -277,8 +280,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     # Enums stay inline: two schemas may both have a "status" enum with
     # different choices, and shared enum components would collide.
-    "POSTPROCESSING_HOOKS": ["fauxsite.openapi_access.document_access_responses"],
-    "SERVE_PERMISSIONS": ["fauxsite.access.DocsAccess"],
+    "POSTPROCESSING_HOOKS": ["access.openapi.document_access_responses"],
+    "SERVE_PERMISSIONS": ["access.policy.DocsAccess"],
     # Swagger UI gets tokens itself (client credentials, or authorization
     # code with PKCE) and keeps them across reloads.
     "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
@@ -336,9 +339,9 @@ OAUTH2_PROVIDER = {
     # <slug>:read and <slug>:write for every schema, read from the Schema table,
     # plus read, write and introspection; an application gets only the scopes
     # an admin allowed it.
-    "SCOPES_BACKEND_CLASS": "fauxsite.access.SchemaScopes",
+    "SCOPES_BACKEND_CLASS": "access.policy.SchemaScopes",
     # Holds a refresh to the scopes the application is still allowed.
-    "OAUTH2_VALIDATOR_CLASS": "fauxsite.oauth.ScopedValidator",
+    "OAUTH2_VALIDATOR_CLASS": "access.oauth.ScopedValidator",
     "SCOPES": {"read": "Read every schema.", "write": "Write every schema."},
     # The toolkit's default grants every scope to a request that names none.
     "DEFAULT_SCOPES": [],
@@ -390,7 +393,7 @@ FAUXSITE_TRUSTED_PROXIES = envproxies("FAUXSITE_TRUSTED_PROXIES")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 
-# Blocks (fauxsite/blocks.py): a client that keeps failing is refused with 429
+# Blocks (access/blocks.py): a client that keeps failing is refused with 429
 # and Retry-After, visible and liftable in the admin, recorded in the audit
 # trail. Failed admin logins (also /o/authorize/'s) are counted per address
 # and per username: at the limit that address or name is refused, right
@@ -404,7 +407,7 @@ FAUXSITE_INVALID_TOKEN_LIMIT = envrate("FAUXSITE_INVALID_TOKEN_LIMIT", "20/m")
 FAUXSITE_THROTTLED_LIMIT = envrate("FAUXSITE_THROTTLED_LIMIT", "60/m")
 FAUXSITE_BLOCK_SECONDS = envint("FAUXSITE_BLOCK_SECONDS", 600, minimum=1)
 
-# The audit trail (fauxsite/audit.py) keeps entries this many days;
+# The audit trail (access/audit.py) keeps entries this many days;
 # `manage.py prune_audit`, run daily from cron, deletes older ones. 0 keeps
 # them forever.
 FAUXSITE_AUDIT_RETENTION_DAYS = envint("FAUXSITE_AUDIT_RETENTION_DAYS", 365, minimum=0)

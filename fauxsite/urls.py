@@ -1,18 +1,19 @@
 """URL configuration: the API, its documentation, OAuth2, the admin and health checks."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerOauthRedirectView,
     SpectacularSwaggerView,
 )
 
+from access.policy import docs_page
+from api.docs_views import CachedSchemaView
+from api.home import home
+from api.views import ResourceViewSet
 from fauxsite import health, views
-from fauxsite.access import docs_page
-from schemas.docs_views import CachedSchemaView
-from schemas.home import home
-from schemas.views import ResourceViewSet
 
 resource_list = ResourceViewSet.as_view({"get": "list", "post": "create"})
 resource_detail = ResourceViewSet.as_view(
@@ -31,11 +32,16 @@ urlpatterns = [
         name="swagger-oauth-redirect",
     ),
     path("api/redoc/", docs_page(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
-    path("o/", include("fauxsite.oauth", namespace="oauth2_provider")),
+    path("o/", include("access.oauth", namespace="oauth2_provider")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # Before the admin's own: the same URL (admin:login), with failures counted.
     path("admin/login/", views.admin_login),
+    # Models that moved to another app changed admin address; old bookmarks follow.
+    re_path(r"^admin/fauxsite/(?P<rest>(?:auditentry|block|applicationscopes)/.*)$",
+            RedirectView.as_view(url="/admin/access/%(rest)s", query_string=True)),
+    re_path(r"^admin/datasources/(?P<rest>sourceswitch/.*)$",
+            RedirectView.as_view(url="/admin/golive/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

@@ -36,9 +36,9 @@ def admin_login(request, extra_context=None):
 
     A blocked address or username is refused with 429 and ``Retry-After``
     before the password is even checked, so the right one does not get in
-    either until the block ends (``fauxsite.blocks``).
+    either until the block ends (``access.blocks``).
     """
-    from fauxsite import blocks
+    from access import blocks
 
     username = request.POST.get("username", "") if request.method == "POST" else ""
     if request.method == "POST":

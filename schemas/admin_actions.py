@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from fauxsite import audit
-from schemas import seeding
+from schemas import seeding, signals
 
 ADMIN_SEED_COUNT = 50
 
@@ -23,7 +22,8 @@ def seed_rows(modeladmin, request, queryset) -> None:
     except seeding.SeedError as error:
         modeladmin.message_user(request, f"No rows were seeded. {error}", messages.ERROR)
         return
-    audit.rows_seeded(results, request=request, count=ADMIN_SEED_COUNT)
+    signals.rows_seeded.send(seed_rows, results=results, request=request,
+                             details={"count": ADMIN_SEED_COUNT})
     parts = ", ".join(f"{result.rows} into {result.slug}" for result in results)
     total = sum(result.rows for result in results)
     modeladmin.message_user(request, f"Seeded {total} mock rows: {parts}.", messages.SUCCESS)
@@ -37,7 +37,7 @@ def reset_rows(modeladmin, request, queryset) -> None:
     except seeding.SeedError as error:
         modeladmin.message_user(request, f"No rows were deleted. {error}", messages.ERROR)
         return
-    audit.rows_deleted(deleted, request=request)
+    signals.rows_deleted.send(reset_rows, deleted=deleted, request=request)
     parts = ", ".join(f"{rows} from {slug}" for slug, rows in deleted)
     total = sum(rows for _slug, rows in deleted)
     modeladmin.message_user(request, f"Deleted {total} mock rows: {parts}.", messages.SUCCESS)

@@ -18,7 +18,7 @@ from functools import cached_property
 from django.conf import settings
 from django.db import models
 
-from fauxsite.middleware import current_request
+from core.requests import current_request
 from schemas.builder import Storage, build_models, fixture_storage, live_storage
 from schemas.models import CatalogRevision, Field, Schema, Source
 

@@ -169,8 +169,8 @@ class Operation:
             fixture_tables.migrate(schema, old_fields, fields_now[schema_id], self._moved.get(schema_id))
 
     def _record(self, before: list, after: list, revision: int) -> SchemaChange:
-        from fauxsite.audit import actor_of
-        from fauxsite.middleware import current_request
+        from core.actors import actor_of
+        from core.requests import current_request
 
         request = self.request if self.request is not None else current_request()
         slugs = sorted({d["slug"] for d in [*before, *after] if d is not None})
@@ -332,6 +332,19 @@ def rename_field(field: Field, name: str, *, request=None) -> Field:
 def remove_field(field: Field, *, request=None) -> None:
     with operation("remove field", request=request) as change:
         change.remove_field(field)
+
+
+def data_source_changed(sender, data_source, deleted: bool, **kwargs) -> None:
+    """A data source was saved or deleted (``datasources.signals``): rebuild what it serves.
+
+    Inside the data source's own transaction: the schemas on it get a new
+    version, and the catalog revision moves once, so every worker opens the
+    new pool on its next request. Nothing in the contract changed, so no
+    ``SchemaChange`` is recorded.
+    """
+    if not deleted:
+        Schema.objects.filter(data_source=data_source).update(version=F("version") + 1)
+    CatalogRevision.bump()
 
 
 def _mapping_only(before: list, after: list) -> bool:

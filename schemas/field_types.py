@@ -14,7 +14,7 @@ type instead of comparing type names:
   the building blocks);
 - storage: its column type per engine (what provisioning creates), the live
   column types it accepts and those it accepts with a warning, and the
-  checks readiness runs on a live column and its rows (``datasources.readiness``
+  checks readiness runs on a live column and its rows (``golive.readiness``
   provides the checks; the type says which apply).
 
 Adding a type is adding one class and registering it; ``registered`` adds
@@ -274,7 +274,7 @@ class FieldType:
             decimal_places=getattr(model_field, "decimal_places", None),
         )
 
-    # Readiness of a live column (datasources.readiness gives the checks)
+    # Readiness of a live column (golive.readiness gives the checks)
 
     def accepts_live_column(self, type_name: str, type_kind: str) -> bool:
         """Whether a live column of this PostgreSQL type (pg_type name and kind) can hold the values."""

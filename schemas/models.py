@@ -21,8 +21,8 @@ from django.db import connections, models, router
 from django.db.models import F
 from django.utils import timezone
 
-from fauxsite.ratelimits import validate_rate
-from schemas import field_types
+from schemas import field_guards, field_types
+from schemas.rates import validate_rate
 
 SLUG_VALIDATOR = RegexValidator(
     r"^[a-z][a-z0-9_-]{0,62}$",
@@ -267,10 +267,8 @@ class Field(models.Model):
         return self.field_type.default_errors(self)
 
     def _live_column_errors(self) -> dict[str, str]:
-        # Asked last, once the field is valid: it may connect to the live database.
-        from datasources.live_columns import live_column_error
-
-        message = live_column_error(self)
+        # Asked last, once the field is valid: a guard may connect to the live database.
+        message = field_guards.refusal(self)
         if message is None:
             return {}
         return {"db_column" if self.db_column else "name": message}

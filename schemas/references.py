@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.db import router
 
-from fauxsite.errors import Conflict
+from schemas.errors import Conflict
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource

@@ -19,8 +19,8 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from fauxsite.errors import Conflict
 from schemas import values
+from schemas.errors import Conflict
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from api.docs_views import forget_documents
 from schemas.catalog import forget_catalogs
-from schemas.docs_views import forget_documents
 from tests.library import make_library
 
 # postgres_url: a real PostgreSQL server for the live path (see tests/postgres.py).

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from oauth2_provider.models import get_application_model
 
-from fauxsite.models import ApplicationScopes
+from access.models import ApplicationScopes
 
 Application = get_application_model()
 SECRET = "test-client-secret-0123456789abcdef"

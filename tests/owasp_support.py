@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from fauxsite import roles
+from access import roles
 from tests.access_probes import make_world, token_client
 
 

@@ -98,7 +98,7 @@ enabled = false
 
 APPLICATION_SETUP = """
 from oauth2_provider.models import get_application_model
-from fauxsite.models import ApplicationScopes
+from access.models import ApplicationScopes
 application = get_application_model().objects.create(
     name="schemathesis", client_type="confidential", authorization_grant_type="client-credentials")
 ApplicationScopes.objects.create(application=application, scopes={scopes!r})

@@ -10,7 +10,7 @@ from django.test import Client
 from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.settings import oauth2_settings
 
-from fauxsite.access import SchemaScopes
+from access.policy import SchemaScopes
 from schemas.changes import create_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import (
@@ -282,7 +282,7 @@ def test_it_lets_no_refresh_ask_for_more_than_it_had(client, mobile, app_user):
 
 
 def test_it_has_one_function_decide_the_scopes_an_application_may_hold(reader):
-    from fauxsite.access import grantable_scopes
+    from access.policy import grantable_scopes
 
     assert grantable_scopes(reader) == ["books:read"]
     assert SchemaScopes().get_available_scopes(application=reader) == ["books:read"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 from rest_framework.test import APIClient
 
-from fauxsite.models import AuditEntry
+from access.models import AuditEntry
 from schemas.changes import delete_schema, save_field
 from schemas.models import Field, Schema
 from tests.conftest import ALL_DATABASES
@@ -170,21 +170,30 @@ def test_it_shows_the_trail_read_only_in_the_admin(admin_client, library):
     APIClient().get("/api/v1/authors/")
     entry = AuditEntry.objects.first()
 
-    listing = admin_client.get("/admin/fauxsite/auditentry/?action__exact=created&object_type=schema")
-    detail = admin_client.get(f"/admin/fauxsite/auditentry/{entry.pk}/change/")
+    listing = admin_client.get("/admin/access/auditentry/?action__exact=created&object_type=schema")
+    detail = admin_client.get(f"/admin/access/auditentry/{entry.pk}/change/")
 
     assert listing.status_code == 200
     assert "authors" in listing.content.decode()
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
-    assert admin_client.get("/admin/fauxsite/auditentry/add/").status_code == 403
-    deleting = admin_client.post(f"/admin/fauxsite/auditentry/{entry.pk}/delete/", {"post": "yes"})
+    assert admin_client.get("/admin/access/auditentry/add/").status_code == 403
+    deleting = admin_client.post(f"/admin/access/auditentry/{entry.pk}/delete/", {"post": "yes"})
     assert deleting.status_code == 403
+
+
+def test_it_sends_the_trails_old_admin_address_to_the_new_one(admin_client, library):
+    # The trail was the fauxsite app's; bookmarks from then still arrive.
+    old = admin_client.get("/admin/fauxsite/auditentry/?action__exact=created")
+
+    assert old.status_code == 302
+    assert old["Location"] == "/admin/access/auditentry/?action__exact=created"
+    assert admin_client.get(old["Location"]).status_code == 200
 
 
 @pytest.mark.django_db(databases=ALL_DATABASES, transaction=True)
 def test_it_records_an_application_deleted_with_its_tokens():
-    from fauxsite.oauth import issue_token
+    from access.oauth import issue_token
 
     application = make_application("retired", "read")
     issue_token(application, ["read"], 600)

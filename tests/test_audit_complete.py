@@ -18,9 +18,9 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework.test import APIClient
 
+from access import roles
+from access.models import AuditEntry
 from datasources.aliases import forget_aliases
-from fauxsite import roles
-from fauxsite.models import AuditEntry
 from schemas.changes import save_schema, update_field
 from schemas.models import Field, Schema
 from tests import test_live_support as support
@@ -36,7 +36,7 @@ postgres_url = support.postgres_url
 live_db = support.live_db
 
 AccessToken = get_access_token_model()
-CHANGELIST = "/admin/fauxsite/auditentry/"
+CHANGELIST = "/admin/access/auditentry/"
 SECRET_PASSWORD = "s3cret-Pass-word"
 EXPORT_KEYS = {
     "action", "actor_application_id", "actor_kind", "actor_name", "actor_user_id", "after", "before",

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from fauxsite.models import AuditEntry, Block
+from access.models import AuditEntry, Block
 from schemas.changes import save_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application
@@ -61,8 +61,8 @@ def test_it_records_blocks_and_their_lifting_in_the_audit_trail(library, limits,
         APIClient().get("/api/v1/authors/", **bearer(f"guess-{n}"))
     block = Block.objects.get()
 
-    listing = admin_client.get("/admin/fauxsite/block/")
-    lifted = admin_client.post("/admin/fauxsite/block/",
+    listing = admin_client.get("/admin/access/block/")
+    lifted = admin_client.post("/admin/access/block/",
                                {"action": "lift_action", "_selected_action": [block.pk]})
 
     assert "ip:127.0.0.1" in listing.content.decode()

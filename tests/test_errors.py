@@ -4,7 +4,8 @@ from django.db import OperationalError
 from rest_framework.test import APIRequestFactory
 
 from datasources.aliases import SourceDown
-from fauxsite.errors import RETRY_AFTER_SECONDS, problem_exception_handler
+from fauxsite.errors import problem_exception_handler
+from schemas.errors import RETRY_AFTER_SECONDS
 
 
 def answer_to(cause: Exception):

@@ -25,8 +25,8 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
-from datasources.provision import ProvisionRefused, apply_plan, provision_plan
-from datasources.readiness import readiness_report
+from golive.provision import ProvisionRefused, apply_plan, provision_plan
+from golive.readiness import readiness_report
 from schemas import field_types, mock_values, model_fields, seeding
 from schemas.catalog import current_catalog
 from schemas.changes import add_field, create_schema

@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
+from golive.provision import apply_plan, provision_plan
+from golive.switching import switch_source
 from schemas.changes import add_field, create_schema, delete_schemas, save_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support

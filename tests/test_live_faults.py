@@ -21,8 +21,8 @@ from cryptography.fernet import Fernet
 from django.db import connections
 
 from datasources.aliases import CheckedConnection, forget_aliases
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
+from golive.provision import apply_plan, provision_plan
+from golive.switching import switch_source
 from schemas.catalog import forget_catalogs
 from schemas.changes import add_field, create_schema, save_schema
 from schemas.models import Schema, Source

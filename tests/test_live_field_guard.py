@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
+from golive.provision import apply_plan, provision_plan
+from golive.switching import switch_source
 from schemas.admin import CONFIRM
 from schemas.changes import add_field, create_schema
 from schemas.models import Schema, Source

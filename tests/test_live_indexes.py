@@ -3,8 +3,8 @@
 import psycopg
 import pytest
 
-from datasources.provision import apply_plan, provision_plan
-from datasources.readiness import readiness_report
+from golive.provision import apply_plan, provision_plan
+from golive.readiness import readiness_report
 from schemas import changes
 from schemas.changes import add_field, create_schema
 from tests import test_live_support as support

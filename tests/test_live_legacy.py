@@ -10,13 +10,13 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIRequestFactory
 
+from api.views import ResourceViewSet
 from datasources.access import ReadOnlySource, refuse_writes_to_read_only
 from datasources.aliases import alias_for, live_aliases
-from datasources.switching import switch_source
+from golive.switching import switch_source
 from schemas.catalog import current_catalog
 from schemas.changes import add_field, create_schema
 from schemas.models import Schema, Source
-from schemas.views import ResourceViewSet
 from tests import test_live_support as support
 from tests.test_live_support import LIVE_DATABASES, make_source
 

@@ -28,8 +28,8 @@ from psycopg import sql
 
 from datasources.aliases import live_aliases
 from datasources.breaker import CircuitBreaker, CircuitOpen, State
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
+from golive.provision import apply_plan, provision_plan
+from golive.switching import switch_source
 from schemas.changes import add_field, create_schema, save_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support

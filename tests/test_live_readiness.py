@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from psycopg import sql
 
-from datasources.models import DataSource, SourceSwitch
-from datasources.readiness import readiness_report
-from datasources.switching import switch_source
+from datasources.models import DataSource
+from golive.models import SourceSwitch
+from golive.readiness import readiness_report
+from golive.switching import switch_source
 from schemas.changes import add_field, create_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support
@@ -568,6 +569,6 @@ def test_the_admin_refuses_to_switch_a_schema_that_is_not_ready(admin_client, li
 def test_it_blocks_on_a_database_without_the_collations_text_operators_need(live_table, monkeypatch):
     schema = live_table("name text", dict(name="name", type="string"))
     assert readiness_report(schema).ready
-    monkeypatch.setattr("datasources.readiness.REQUIRED_COLLATIONS", ("C", "xx-fauxsite-missing"))
+    monkeypatch.setattr("golive.readiness.REQUIRED_COLLATIONS", ("C", "xx-fauxsite-missing"))
 
     assert "no collation 'xx-fauxsite-missing'" in blocking_of(schema)

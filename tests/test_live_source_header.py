@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from datasources.switching import switch_source
-from fauxsite.models import ApplicationScopes
-from fauxsite.oauth import issue_token
+from access.models import ApplicationScopes
+from access.oauth import issue_token
+from golive.switching import switch_source
 from schemas.models import Source
 from tests import test_live_support as support
 from tests.test_live_legacy import legacy_table, make_customers  # noqa: F401 - a fixture

@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from datasources.models import SourceSwitch
-from datasources.provision import apply_plan, provision_plan
-from datasources.readiness import readiness_report
-from datasources.switching import SwitchRefused, switch_source
+from golive.models import SourceSwitch
+from golive.provision import apply_plan, provision_plan
+from golive.readiness import readiness_report
+from golive.switching import SwitchRefused, switch_source
 from schemas.changes import add_field, save_schema
 from schemas.models import Schema, Source
 from tests import test_live_support as support

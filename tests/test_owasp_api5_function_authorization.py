@@ -7,7 +7,7 @@ session reads or writes rows only when its role says so.
 
 import pytest
 
-from fauxsite import roles
+from access import roles
 from tests import owasp_support
 from tests.conftest import ALL_DATABASES
 from tests.owasp_support import staff_in
@@ -21,8 +21,8 @@ PAGES = {
     "data sources": "/admin/datasources/datasource/",
     "applications": "/admin/oauth2_provider/application/",
     "tokens": "/admin/oauth2_provider/accesstoken/",
-    "blocks": "/admin/fauxsite/block/",
-    "audit": "/admin/fauxsite/auditentry/",
+    "blocks": "/admin/access/block/",
+    "audit": "/admin/access/auditentry/",
 }
 ALLOWED = {
     roles.SCHEMA_EDITORS: {"schemas"},
@@ -50,13 +50,13 @@ def test_it_lists_only_the_roles_models_on_the_admin_index(world, role):
 
 
 def test_it_keeps_the_audit_trail_read_only_for_auditors(world):
-    from fauxsite.models import AuditEntry
+    from access.models import AuditEntry
 
     entry = AuditEntry.objects.first()
     auditor = staff_in(roles.AUDITORS)
 
-    assert auditor.get(f"/admin/fauxsite/auditentry/{entry.pk}/change/").status_code == 200
-    assert auditor.post(f"/admin/fauxsite/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert auditor.get(f"/admin/access/auditentry/{entry.pk}/change/").status_code == 200
+    assert auditor.post(f"/admin/access/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 

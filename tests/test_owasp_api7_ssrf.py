@@ -2,9 +2,9 @@
 
 import pytest
 
+from access import roles
 from datasources.hosts import UnsafeDataSource, resolve
 from datasources.models import DataSource
-from fauxsite import roles
 from tests import owasp_support
 from tests.conftest import ALL_DATABASES
 from tests.owasp_support import staff_in

@@ -6,8 +6,9 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from fauxsite.ratelimits import client_ip, parse_rate, validate_rate
+from access.ratelimits import client_ip
 from schemas.changes import save_schema
+from schemas.rates import parse_rate, validate_rate
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application, request_token
 
@@ -143,7 +144,7 @@ def test_it_serves_uncounted_when_the_cache_is_down(library, settings, caplog):
     }}
     settings.FAUXSITE_READ_RATE_LIMIT = "1/m"
 
-    with caplog.at_level(logging.WARNING, logger="fauxsite.ratelimits"):
+    with caplog.at_level(logging.WARNING, logger="access.ratelimits"):
         statuses = [APIClient().get("/api/v1/authors/").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]

@@ -14,8 +14,8 @@ from django.core.cache import caches
 from django.test import Client
 from rest_framework.test import APIClient
 
-from fauxsite import blocks
-from fauxsite.models import Block
+from access import blocks
+from access.models import Block
 from schemas.changes import save_schema
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, fetch_token, make_application

@@ -97,7 +97,7 @@ from oauth2_provider.models import get_application_model
 from schemas.changes import add_field, create_schema
 schema = create_schema(slug="{slug}", name="Shelves", access="token", read_rate_limit="{limit}/d")
 add_field(schema=schema, name="label", type="string", max_length=40)
-from fauxsite.models import ApplicationScopes
+from access.models import ApplicationScopes
 application = get_application_model().objects.create(name="loadtest", client_type="confidential",
                                                       authorization_grant_type="client-credentials")
 ApplicationScopes.objects.create(application=application, scopes="{slug}:read")

@@ -12,8 +12,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DataError
 
-from fauxsite.errors import RefusedValue, translate_exception
+from fauxsite.errors import translate_exception
 from schemas.changes import add_field, create_schema
+from schemas.errors import RefusedValue
 from schemas.models import Field
 from tests.conftest import ALL_DATABASES
 

@@ -9,9 +9,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, permissions, serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
+from access import audit
+from access.policy import accepted_scopes, token_of
 from bench.staticapp.models import Book
-from fauxsite import audit
-from fauxsite.access import accepted_scopes, token_of
 
 EQUALITY = ["exact", "in", "isnull"]
 ORDERED = ["exact", "gt", "gte", "lt", "lte", "in", "isnull"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from datasources.models import DataSource
-from datasources.provision import apply_plan, provision_plan
-from datasources.switching import switch_source
+from golive.provision import apply_plan, provision_plan
+from golive.switching import switch_source
 from schemas.changes import save_schema
 from schemas.models import Schema, Source
 from tests.parity.generator import Step

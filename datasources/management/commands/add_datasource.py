@@ -12,12 +12,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
+from core.actors import AuditedCommand
 from datasources import hosts
 from datasources.models import DataSource
-from fauxsite import audit
 
 
-class Command(audit.AuditedCommand):
+class Command(AuditedCommand):
     help = "Register a PostgreSQL data source from a URL held in an environment variable."
 
     def add_arguments(self, parser):

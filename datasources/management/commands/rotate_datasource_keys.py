@@ -3,13 +3,12 @@
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from datasources import crypto
+from core.actors import AuditedCommand
+from datasources import crypto, signals
 from datasources.models import DataSource
-from fauxsite import audit
-from fauxsite.models import AuditEntry
 
 
-class Command(audit.AuditedCommand):
+class Command(AuditedCommand):
     help = (
         "Re-encrypt data-source passwords with the first key of FAUXSITE_SECRET_KEYS. "
         "Run it after putting a new key first; then the old keys can be removed."
@@ -25,9 +24,7 @@ class Command(audit.AuditedCommand):
                     DataSource.objects.filter(pk=source.pk).update(password_encrypted=token)
                     names.append(source.name)
                 # Which passwords, never the keys or the ciphertexts.
-                audit.record(AuditEntry.Action.KEYS_ROTATED, "data source",
-                             object_repr=f"re-encrypted {len(names)} password(s) with the first key",
-                             details={"data_sources": names})
+                signals.keys_rotated.send(type(self), names=names)
         except crypto.UndecryptablePassword as error:
             raise CommandError(f"Nothing was rotated. {error}") from None
         count = len(names)

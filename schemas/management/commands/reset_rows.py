@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from fauxsite import audit
-from schemas import seeding
+from core.actors import AuditedCommand
+from schemas import seeding, signals
 
 
-class Command(audit.AuditedCommand):
+class Command(AuditedCommand):
     help = "Delete every mock row of the given schemas (all schemas when no slug is given)."
 
     def add_arguments(self, parser):
@@ -19,7 +19,7 @@ class Command(audit.AuditedCommand):
             deleted = seeding.reset_many(slugs)
         except seeding.SeedError as error:
             raise CommandError(str(error)) from error
-        audit.rows_deleted(deleted)
+        signals.rows_deleted.send(type(self), deleted=deleted, request=None)
         if not deleted:
             self.stdout.write("No schemas to reset.")
         for slug, rows in deleted:

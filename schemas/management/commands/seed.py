@@ -12,13 +12,13 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from fauxsite import audit
-from schemas import seeding
+from core.actors import AuditedCommand
+from schemas import seeding, signals
 
 DEFAULT_COUNT = 50
 
 
-class Command(audit.AuditedCommand):
+class Command(AuditedCommand):
     help = "Insert mock rows into schemas' fixtures tables (all schemas when no slug is given)."
 
     def add_arguments(self, parser):
@@ -41,7 +41,8 @@ class Command(audit.AuditedCommand):
             raise CommandError(str(error)) from error
         finally:
             bars.close()
-        audit.rows_seeded(results, count=count, seed=seed, reset=reset)
+        signals.rows_seeded.send(type(self), results=results, request=None,
+                                 details={"count": count, "seed": seed, "reset": reset})
         if not results:
             self.stdout.write("No schemas to seed.")
         for result in results:

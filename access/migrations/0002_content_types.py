@@ -1,0 +1,40 @@
+# The moved models' content types follow them from app label fauxsite to access,
+# so the permissions on them, the roles (groups) holding those permissions and
+# the admin's log entries stay attached. On a fresh database too: the roles'
+# migration (fauxsite 0003) made the content types under the old label.
+
+from django.db import migrations
+
+MOVED_MODELS = ("applicationscopes", "auditentry", "block")
+
+
+def _relabel(apps, old_label: str, new_label: str) -> None:
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    for model in MOVED_MODELS:
+        moved = ContentType.objects.filter(app_label=old_label, model=model).first()
+        if moved is None:
+            continue
+        # A migrate stopped between the two apps' migrations may have made an
+        # empty twin under the new label; the old one holds what is attached.
+        ContentType.objects.filter(app_label=new_label, model=model).delete()
+        moved.app_label = new_label
+        moved.save(update_fields=["app_label"])
+
+
+def forwards(apps, schema_editor):
+    _relabel(apps, "fauxsite", "access")
+
+
+def backwards(apps, schema_editor):
+    _relabel(apps, "access", "fauxsite")
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("access", "0001_initial"),
+        ("fauxsite", "0005_move_models_to_access"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(forwards, backwards)]
