@@ -8,6 +8,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from datasources.models import DataSource
 from schemas import changes, fixture_tables
 from schemas.admin import CONFIRM
 from schemas.catalog import catalog_at, current_catalog
@@ -223,6 +224,27 @@ def test_it_routes_a_source_switch_through_the_service(notes):
 
     assert CatalogRevision.current() == before + 1
     assert SchemaChange.objects.first().summary == "notes: changed source"
+
+
+def test_it_rebuilds_the_schemas_on_a_data_source_once_per_change_of_the_source(notes):
+    # datasources does not know the catalog: it signals, and the service bumps.
+    source = DataSource.objects.create(name="warehouse", host="db.example.com", database="shop",
+                                       user="reader")
+    changes.update_schema(notes, data_source=source, table_name="notes")
+    revision, version = CatalogRevision.current(), Schema.objects.get(pk=notes.pk).version
+
+    source.port = 6543
+    source.save()
+
+    assert CatalogRevision.current() == revision + 1
+    assert Schema.objects.get(pk=notes.pk).version == version + 1
+    assert DataSource.objects.get(pk=source.pk).revision == 2
+    assert not SchemaChange.objects.filter(revision=revision + 1).exists()
+
+    changes.update_schema(notes, data_source=None, table_name="")
+    revision = CatalogRevision.current()
+    source.delete()
+    assert CatalogRevision.current() == revision + 1
 
 
 # Old revisions stay readable ----------------------------------------------------------------
