@@ -1,8 +1,7 @@
 """URL configuration: the API, its documentation, OAuth2, the admin and health checks."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.generic import RedirectView
+from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerOauthRedirectView,
@@ -37,11 +36,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     # Before the admin's own: the same URL (admin:login), with failures counted.
     path("admin/login/", views.admin_login),
-    # Models that moved to another app changed admin address; old bookmarks follow.
-    re_path(r"^admin/fauxsite/(?P<rest>(?:auditentry|block|applicationscopes)/.*)$",
-            RedirectView.as_view(url="/admin/access/%(rest)s", query_string=True)),
-    re_path(r"^admin/datasources/(?P<rest>sourceswitch/.*)$",
-            RedirectView.as_view(url="/admin/golive/%(rest)s", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

@@ -182,15 +182,6 @@ def test_it_shows_the_trail_read_only_in_the_admin(admin_client, library):
     assert deleting.status_code == 403
 
 
-def test_it_sends_the_trails_old_admin_address_to_the_new_one(admin_client, library):
-    # The trail was the fauxsite app's; bookmarks from then still arrive.
-    old = admin_client.get("/admin/fauxsite/auditentry/?action__exact=created")
-
-    assert old.status_code == 302
-    assert old["Location"] == "/admin/access/auditentry/?action__exact=created"
-    assert admin_client.get(old["Location"]).status_code == 200
-
-
 @pytest.mark.django_db(databases=ALL_DATABASES, transaction=True)
 def test_it_records_an_application_deleted_with_its_tokens():
     from access.oauth import issue_token
