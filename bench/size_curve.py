@@ -9,8 +9,8 @@ At each size, requests run in-process through Django's WSGI handler
 (middleware included, no network), median of ``--repeat`` after a warm-up:
 
 - list page 1, and a deep page (``page=400``, rows 7,981-8,000);
-- the same deep position reached by keyset cursor, when lists take
-  ``pagination=cursor`` (walked once from page 1, then the page is timed);
+- the same rows by keyset cursor, when lists take one
+  (``cursor=after-<last id of page 399>``);
 - the filtered, ordered list of ``bench/run.py``;
 - ``COUNT(*)`` of the table through the ORM, what a page-number list pays.
 
@@ -29,7 +29,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[0] = str(REPO)
@@ -143,21 +142,18 @@ def _getter(application, query: str):
 
 
 def _deep_cursor(application) -> str | None:
-    """The query of the page at ``DEEP_PAGE`` reached by cursor, or None without cursors."""
+    """The query of the rows of page ``DEEP_PAGE`` named by keyset cursor, or None without cursors."""
     from bench.profiling import _environ
 
     status = []
-    response = application(_environ("GET", run.DYNAMIC, "pagination=cursor", b"", ""),
-                           lambda line, _h: status.append(line))
-    body = b"".join(response)
+    response = application(_environ("GET", run.DYNAMIC, "cursor=first", b"", ""),
+                           lambda line, _headers: status.append(line))
+    b"".join(response)
     response.close()
     if not status[0].startswith("200"):
         return None  # no keyset pagination in this version
-    page = json.loads(body)
-    for _ in range(DEEP_PAGE - 1):
-        query = urlsplit(page["next"]).query
-        page = _getter(application, query)()
-    return query
+    before = _getter(application, f"page={DEEP_PAGE - 1}")()["results"]
+    return f"cursor=after-{before[-1]['id']}"
 
 
 def _counter():
