@@ -38,13 +38,23 @@ ROW_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_M
 # microseconds only when they are not zero.
 TIME_INPUT_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 TIME_OUTPUT_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{6})?$"
-# Integers in a json value: what every JSON parser reads exactly.
+# A json field's value, at every depth: integers any JSON parser reads
+# exactly, finite numbers, no NUL in strings (docs/semantics.md). Recursive,
+# so a component: it limits nested values as much as top-level ones.
 JSON_SAFE_INTEGER = 2**53 - 1
+JSON_VALUE_COMPONENT = "JsonValue"
+JSON_VALUE_REF = {"$ref": f"#/components/schemas/{JSON_VALUE_COMPONENT}"}
+JSON_MEMBER = {"allOf": [JSON_VALUE_REF], "nullable": True}
+JSON_TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
 JSON_VALUE = {
+    "description": (
+        "A JSON document: objects and arrays nest at most 32 levels deep, integers lie within "
+        f"±{JSON_SAFE_INTEGER}, strings and keys hold no NUL character."
+    ),
     "anyOf": [
-        {"type": "object"},
-        {"type": "array"},
-        {"type": "string"},
+        {"type": "object", "additionalProperties": JSON_MEMBER},
+        {"type": "array", "items": JSON_MEMBER},
+        JSON_TEXT,
         {"type": "integer", "minimum": -JSON_SAFE_INTEGER, "maximum": JSON_SAFE_INTEGER},
         {"type": "number", "not": {"type": "integer"}},
         {"type": "boolean"},
@@ -250,6 +260,14 @@ class ResourceAutoSchema(AutoSchema):
 class ResourceSchemaGenerator(SchemaGenerator):
     """Expands the generic ``{slug}`` routes into one path set per resource."""
 
+    def get_schema(self, request=None, public=False):
+        document = super().get_schema(request=request, public=public)
+        if document is not None and _refers_to_json_values(document):
+            components = document.setdefault("components", {})
+            schemas = {**components.get("schemas", {}), JSON_VALUE_COMPONENT: JSON_VALUE}
+            components["schemas"] = dict(sorted(schemas.items()))
+        return document
+
     def _get_paths_and_endpoints(self):
         catalog = current_catalog()
         endpoints = []
@@ -267,6 +285,19 @@ class ResourceSchemaGenerator(SchemaGenerator):
                     (self.coerce_path(resource_path, method, view), path_regex, method, view)
                 )
         return endpoints
+
+
+def _refers_to_json_values(document: dict) -> bool:
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if item.get("$ref") == JSON_VALUE_REF["$ref"]:
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _operation_id(resource, action: str) -> str:
@@ -365,7 +396,7 @@ class ValueHints:
         return {**ROW_ID, **self.kept}
 
     def json(self) -> dict:
-        return {**JSON_VALUE, **self.kept}
+        return {"allOf": [JSON_VALUE_REF], **self.kept}
 
     # Filter values
 
