@@ -237,6 +237,9 @@ FAUXSITE_PAGE_SIZE = envint("FAUXSITE_PAGE_SIZE", 20, minimum=1)
 FAUXSITE_MAX_PAGE_SIZE = envint("FAUXSITE_MAX_PAGE_SIZE", 100, minimum=1)
 if FAUXSITE_PAGE_SIZE > FAUXSITE_MAX_PAGE_SIZE:
     raise ImproperlyConfigured("FAUXSITE_PAGE_SIZE must not exceed FAUXSITE_MAX_PAGE_SIZE")
+# Lists count their rows exactly up to this many; past it, `count` is a lower
+# bound (count_exact: false), so no page reads a whole large table to count it.
+FAUXSITE_EXACT_COUNT_LIMIT = envint("FAUXSITE_EXACT_COUNT_LIMIT", 10_000, minimum=1)
 FAUXSITE_MAX_FILTER_VALUES = envint("FAUXSITE_MAX_FILTER_VALUES", 100, minimum=1)
 
 REST_FRAMEWORK = {

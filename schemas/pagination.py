@@ -19,7 +19,6 @@ meaning, so none is refused for the company it keeps.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,16 +35,12 @@ PAGE_SIZE_PARAMETER = "page_size"
 LIST_PARAMETERS = (cursors.CURSOR_PARAMETER,)
 # An offset past this reaches no row on any engine, and no engine takes a larger one.
 LARGEST_OFFSET = 2**62
-DEFAULT_EXACT_COUNT_LIMIT = 10_000
 INVALID_PAGE = "Invalid page."
 
 
 def exact_count_limit() -> int:
-    """Rows counted exactly at most: the setting, else the environment variable, else 10,000."""
-    configured = getattr(settings, "FAUXSITE_EXACT_COUNT_LIMIT", None)
-    if configured is None:
-        configured = int(os.environ.get("FAUXSITE_EXACT_COUNT_LIMIT", DEFAULT_EXACT_COUNT_LIMIT))
-    return configured
+    """Rows counted exactly at most (``FAUXSITE_EXACT_COUNT_LIMIT``)."""
+    return settings.FAUXSITE_EXACT_COUNT_LIMIT
 
 
 @dataclass(frozen=True)
