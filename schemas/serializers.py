@@ -12,7 +12,9 @@ are refused by name, a unique value already taken is a 409 naming the field,
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -157,13 +159,57 @@ class ResourceSerializer(serializers.ModelSerializer):
         return super().update(instance, validated_data)
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
+        readers = self._row_readers if isinstance(instance, models.Model) else None
+        if readers is None:
+            data = super().to_representation(instance)
+        else:
+            data = {name: read(instance) for name, read in readers}
         for name in self._expand:
             if name in data:
                 related = getattr(instance, name)
-                target = self.resource.target(name).serializer_class
-                data[name] = None if related is None else target(related, context=self.context).data
+                data[name] = None if related is None else self._expanded(name).to_representation(related)
         return data
+
+    @cached_property
+    def _row_readers(self) -> list[tuple[str, Callable]] | None:
+        # Built once per serializer, so once per page for a list: each row
+        # then costs one read and one ``to_representation`` per field.
+        readers = [(field.field_name, row_reader(field, self.Meta.model)) for field in self._readable_fields]
+        return None if any(read is None for _name, read in readers) else readers
+
+    def _expanded(self, name: str) -> ResourceSerializer:
+        # One serializer per expanded field and page, not one per row.
+        expanded = self.__dict__.setdefault("_expanded_serializers", {})
+        if name not in expanded:
+            expanded[name] = self.resource.target(name).serializer_class(context=self.context)
+        return expanded[name]
+
+
+def row_reader(field, model) -> Callable | None:
+    """What ``Serializer.to_representation`` does for one field of a model row, minus the detour.
+
+    DRF reads a value through ``get_attribute`` (a source walk, an exception
+    handler, a ``PKOnlyObject`` for a reference) and then skips
+    ``to_representation`` for None. The reader takes the model attribute
+    straight and calls the same ``to_representation``, so the output is the
+    same. None for a field it cannot read that way: the row keeps DRF's path.
+    """
+    if len(field.source_attrs) != 1 or field.source == "*":
+        return None
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if field.pk_field is not None or not field.use_pk_only_optimization():
+            return None
+        # The id column itself, which is what ``serializable_value`` reads.
+        return attrgetter(model._meta.get_field(field.source).attname)
+    if type(field).get_attribute is not serializers.Field.get_attribute:
+        return None
+    read, represent = attrgetter(field.source), field.to_representation
+
+    def reader(instance):
+        value = read(instance)
+        return None if value is None else represent(value)
+
+    return reader
 
 
 def build_serializer(resource: Resource) -> type[ResourceSerializer]:
