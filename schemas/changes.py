@@ -22,8 +22,13 @@ An operation can be planned instead of applied (``plan``): it runs inside a
 transaction that is rolled back, without touching the fixtures database,
 and answers what it would change in the definitions and in the OpenAPI
 document (``schemas.contract_diff``), so the admin and ``import_schemas``
-can show breaking changes before anyone applies them. After an applied
-change commits, the new revision's document is kept (``schemas.contracts``).
+can show breaking changes before anyone applies them. A plan documents only
+the schemas the operation reaches (``Operation.contract_slugs``) and diffs
+them with the same part of the kept document: the whole document costs
+seconds with fifty schemas, and the rest of it (info, security schemes,
+``Problem``, other schemas' paths) depends on no definition an operation
+changes. After an applied change commits, the new revision's document is
+kept (``schemas.contracts``).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from schemas import fixture_tables
-from schemas.contract_diff import Change, ContractDiff, contract_diff
+from schemas.contract_diff import Change, ContractDiff, contract_diff, contract_part
 from schemas.models import CatalogRevision, Field, Schema, SchemaChange
 
 # Bookkeeping, not definition: a change to these alone changes nothing served.
@@ -144,6 +149,27 @@ class Operation:
         """What the operation changes so far, one line per change, as its record will say."""
         differences = self._differences(self._fields_now())
         return [line for _id, old, _fields, new in differences for line in describe(old, new)]
+
+    def contract_slugs(self) -> frozenset[str]:
+        """The schemas whose part of the OpenAPI document this operation may change, and their targets.
+
+        A schema's part (its paths, its row and request components) changes
+        only with its own definition or with a schema it refers to: its rows
+        embed the target's row through ``expand``, and name its slug. So the
+        touched schemas, under their old and new slugs, and the schemas
+        referring to them. The targets of all of those come along: the diff
+        names a reference's target by finding that schema's paths.
+        """
+        touched = set(self._before)
+        referring = set(Field.objects.filter(to_id__in=touched).values_list("schema_id", flat=True))
+        documented = touched | referring
+        references = Field.objects.filter(schema_id__in=documented, to_id__isnull=False)
+        targets = set(references.values_list("to_id", flat=True))
+        old_fields = [field for _old, fields in self._before.values() for field in fields]
+        targets.update(field.to_id for field in old_fields if field.to_id is not None)
+        slugs = set(Schema.objects.filter(pk__in=documented | targets).values_list("slug", flat=True))
+        slugs.update(old["slug"] for old, _fields in self._before.values() if old is not None)
+        return frozenset(slugs)
 
     def _differences(self, fields_now) -> Iterator[tuple[int, dict | None, list[Field], dict | None]]:
         for schema_id, (old_definition, old_fields) in self._before.items():
@@ -255,9 +281,13 @@ def plan(action: str, body: Callable[[Operation], Any], *, request=None) -> Plan
         change = Operation(action, request)
         body(change)
         summary = change.summary()
-        after = contracts.planned_document() if summary else None
+        if summary:
+            # Only the part of the document the change can reach: generating
+            # the whole of it costs seconds with fifty schemas.
+            slugs = change.contract_slugs()
+            after = contracts.planned_document(slugs)
         transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
-    diff = contract_diff(before, after) if after is not None else ContractDiff()
+    diff = contract_diff(contract_part(before, slugs), after) if summary else ContractDiff()
     return Plan(action, revision, tuple(summary), diff)
 
 

@@ -154,6 +154,21 @@ def contract_diff(before: dict, after: dict) -> ContractDiff:
     return ContractDiff(tuple(sorted(merged, key=lambda c: (c.slug, c.field or "", c.message))))
 
 
+def contract_part(document: dict, slugs: Iterable[str]) -> dict:
+    """``document`` with the paths of the schemas ``slugs`` names and no other schema's.
+
+    Its diff with a document of those schemas alone says what the whole
+    documents' diff says about them. Components are all kept: a diff reaches
+    them only through the paths, by name, so the others are never read.
+    """
+    wanted = set(slugs)
+    paths = {
+        path: item for path, item in (document.get("paths") or {}).items()
+        if (match := RESOURCE_PATH.match(path)) is None or match["slug"] in wanted
+    }
+    return {**document, "paths": paths}
+
+
 def _merged(changes: Iterable[Change]) -> list[Change]:
     """One change per slug, field and message, breaking when any direction breaks."""
     merged: dict[tuple, Change] = {}

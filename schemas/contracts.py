@@ -35,9 +35,12 @@ PLANNING_REVISIONS = 2**62
 _planning_revisions = itertools.count(PLANNING_REVISIONS)
 
 
-def generate_document() -> dict:
-    """The OpenAPI document of the catalog as the database holds it now, as plain JSON values."""
-    generator = spectacular_settings.DEFAULT_GENERATOR_CLASS()
+def generate_document(only: frozenset[str] | None = None) -> dict:
+    """The OpenAPI document of the catalog as the database holds it now, as plain JSON values.
+
+    ``only`` (slugs) documents those schemas' paths alone, with the components they refer to.
+    """
+    generator = spectacular_settings.DEFAULT_GENERATOR_CLASS(only=only)
     # Through its JSON text, so that it compares equal to a stored one.
     return json.loads(render(generator.get_schema(request=None, public=True)))
 
@@ -103,12 +106,14 @@ def carry_forward(revision: int) -> None:
         )
 
 
-def planned_document() -> dict:
+def planned_document(only: frozenset[str] | None = None) -> dict:
     """The document of the catalog as the current transaction sees it, for a plan.
+
+    ``only`` documents those schemas alone (``generate_document``).
 
     Call it only inside a transaction that is rolled back: it moves the
     catalog revision to one no change makes, so that the catalog built from
     the uncommitted definitions is kept under that number only.
     """
     CatalogRevision.objects.update_or_create(pk=1, defaults={"value": next(_planning_revisions)})
-    return generate_document()
+    return generate_document(only)

@@ -258,7 +258,15 @@ class ResourceAutoSchema(AutoSchema):
 
 
 class ResourceSchemaGenerator(SchemaGenerator):
-    """Expands the generic ``{slug}`` routes into one path set per resource."""
+    """Expands the generic ``{slug}`` routes into one path set per resource.
+
+    ``only``, a set of slugs, documents those resources alone (with every
+    component they refer to): what a plan compares, see ``schemas.changes``.
+    """
+
+    def __init__(self, *args, only: frozenset[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.only = only
 
     def get_schema(self, request=None, public=False):
         document = super().get_schema(request=request, public=public)
@@ -277,6 +285,8 @@ class ResourceSchemaGenerator(SchemaGenerator):
                 endpoints.append((self.coerce_path(path, method, view), path_regex, method, view))
                 continue
             for resource in catalog:
+                if self.only is not None and resource.slug not in self.only:
+                    continue
                 view = self.create_view(callback, method)
                 view.kwargs = {"slug": resource.slug}
                 view.bind(resource)
