@@ -6,12 +6,13 @@ Provisioning: the DDL that makes a live table fit a schema, shown before it runs
 ADD COLUMN`` per field whose column is missing, each followed by the
 ``CREATE INDEX`` statements of its new columns: references, and fields with
 the ``indexed`` option (text on its code-point key too, which the API's order
-and cursors compare on). Indexes of columns that already exist are left to
-the database's owner; readiness does not ask for them. Nothing is ever dropped,
-renamed or retyped, and nothing runs until ``apply_plan`` is called by an
-explicit admin action or ``manage.py provision SLUG --apply``, and each run is
-in the audit trail with its SQL and outcome. Identifiers are
-composed with ``psycopg.sql``; types follow Django's PostgreSQL column types.
+and cursors compare on; each also in the descending order, ties by id).
+Indexes of columns that already exist are left to the database's owner;
+readiness does not ask for them. Nothing is ever dropped, renamed or
+retyped, and nothing runs until ``apply_plan`` is called by an explicit
+admin action or ``manage.py provision SLUG --apply``, and each run is in
+the audit trail with its SQL and outcome. Identifiers are composed with
+``psycopg.sql``; types follow Django's PostgreSQL column types.
 
 Added columns accept null: the table may already hold rows with no value for
 them. Fill them, then add NOT NULL by hand if the contract wants it (the
@@ -117,9 +118,21 @@ def _create_indexes(schema: Schema, api_field: Field) -> list[sql.Composed]:
     keys = []
     if field_type.is_relation or (indexed and not api_field.unique):
         keys.append(("idx", sql.Identifier(column)))
-    if indexed and field_type.orders_as_text:
+    if not indexed:
+        return _index_statements(schema, column, keys)
+    order_key = sql.Identifier(column)
+    if field_type.orders_as_text:
         code_point_key = PostgreSQLDialect().code_point_order(sql.Identifier(column).as_string(None))
-        keys.append(("cp_idx", sql.SQL(f"({code_point_key})")))
+        order_key = sql.SQL(f"({code_point_key})")
+        keys.append(("cp_idx", order_key))
+    # The descending order, ties by id ascending, exactly as the API sorts:
+    # no ascending index read backwards gives it.
+    primary_key = sql.Identifier(schema.pk_column or "id")
+    keys.append(("desc_idx", sql.SQL("{} DESC NULLS LAST, {}").format(order_key, primary_key)))
+    return _index_statements(schema, column, keys)
+
+
+def _index_statements(schema: Schema, column: str, keys: list) -> list[sql.Composed]:
     _namespace, table = table_parts(schema)
     statement = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})")
     return [

@@ -18,8 +18,9 @@ change once ``RETIRED_COLUMN_GRACE`` has passed.
 
 A field with the ``indexed`` option gets an index on its column, and a text
 field a second one on its code-point key (the order and the cursor
-comparisons of ``schemas.cursors``), named after the column; a reference's
-column is indexed whatever the option, and a unique one has its
+comparisons of ``schemas.cursors``), and one in the descending order on
+that same key (ties still by id ascending), all named after the column; a
+reference's column is indexed whatever the option, and a unique one has its
 constraint's. Indexes follow the fields after every change
 (``sync_indexes``): turning the option on or off only adds or drops them,
 and a retired column loses its own at once.
@@ -55,7 +56,7 @@ DATA_OPTIONS = (
     "nullable",
 )
 # The indexes fauxsite names itself (``field_indexes``); others are Django's.
-OWN_INDEX = re.compile(r"^fx_f[0-9]+_(ix|cp)$")
+OWN_INDEX = re.compile(r"^fx_f[0-9]+_(ix|cp|dx)$")
 BATCH_SIZE = 1000
 # Longer than any request can hold an old catalog: gunicorn ends a worker
 # after 30 seconds.
@@ -108,11 +109,16 @@ def field_indexes(field: Field) -> list[models.Index]:
     if field_type.is_relation or (indexed and not field.unique):
         # A unique column has its constraint's index already.
         indexes.append(models.Index(_ascending(F(field.name)), F("id"), name=f"fx_{column}_ix"))
-    if indexed and field_type.orders_as_text:
-        # Text sorts by code point, which is not the column's own order on
-        # PostgreSQL: ordering and cursors need an index on that key.
-        key = CodePointOrder(F(field.name))
+    if not indexed:
+        return indexes
+    # Text sorts by code point, which is not the column's own order on
+    # PostgreSQL: ordering and cursors need an index on that key.
+    key = CodePointOrder(F(field.name)) if field_type.orders_as_text else F(field.name)
+    if field_type.orders_as_text:
         indexes.append(models.Index(_ascending(key), F("id"), name=f"fx_{column}_cp"))
+    # The descending order keeps ties by id ascending, which no ascending
+    # index gives read backwards: it has an index of its own.
+    indexes.append(models.Index(_descending(key), F("id"), name=f"fx_{column}_dx"))
     return indexes
 
 
@@ -125,6 +131,13 @@ def _ascending(key):
     if connections[alias()].vendor == "postgresql":
         return OrderBy(key, nulls_first=True)
     return key
+
+
+def _descending(key):
+    """An index key in the API's descending order, nulls last (SQLite's own, unsaid)."""
+    if connections[alias()].vendor == "postgresql":
+        return OrderBy(key, descending=True, nulls_last=True)
+    return OrderBy(key, descending=True)
 
 
 def sync_indexes(schema: Schema, fields: list[Field], retired: list[Field] = ()) -> None:

@@ -13,7 +13,7 @@ from schemas import changes
 from schemas.builder import fixture_table_name
 from schemas.catalog import current_catalog
 from schemas.changes import add_field, create_schema, update_field
-from schemas.models import Field
+from schemas.models import Field, Schema
 from schemas.schemafile import dump
 from schemas.seeding import seed
 from tests.conftest import ALL_DATABASES
@@ -72,8 +72,8 @@ def _sort_value(value):
     return Decimal(value) if isinstance(value, str) and value.replace(".", "").isdigit() else value
 
 
-def walk(api, query: str, cursor: str, link: str) -> list[int]:
-    seen, url = [], f"/api/v1/books/?{query}&cursor={cursor}"
+def walk(api, query: str, cursor: str, link: str, slug: str = "books") -> list[int]:
+    seen, url = [], f"/api/v1/{slug}/?{query}&cursor={cursor}"
     while url:
         response = api.get(url)
         assert response.status_code == 200, response.content
@@ -251,15 +251,9 @@ def test_the_document_describes_the_cursor_and_the_count(api, hostile_shelf):
 
 def page_plan(api, slug: str, query: str) -> str:
     """PostgreSQL's plan of the query that reads a list's page, with sequential reads ruled out."""
-    model = current_catalog().get(slug).model
-    connection = connections[model._fauxsite_alias]
+    connection, page_query = _page_query(api, slug, query)
     if connection.vendor != "postgresql":
         pytest.skip("EXPLAIN plans are PostgreSQL's; run with FIXTURES_DATABASE_URL")
-    table = model._meta.db_table
-    with CaptureQueriesContext(connection) as captured:
-        assert api.get(f"/api/v1/{slug}/?{query}").status_code == 200
-    # The last: a cursor's row is read before the page.
-    page_query = [q["sql"] for q in captured if table in q["sql"] and "ORDER BY" in q["sql"]][-1]
     with connection.cursor() as cursor:
         # A table this small is read whole unless that is ruled out; the
         # question is whether an index serves the order.
@@ -267,6 +261,26 @@ def page_plan(api, slug: str, query: str) -> str:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {page_query}")
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def sqlite_page_plan(api, slug: str, query: str) -> str:
+    """SQLite's ``EXPLAIN QUERY PLAN`` of the query that reads a list's page."""
+    connection, page_query = _page_query(api, slug, query)
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {page_query}")
+        return "\n".join(row[-1] for row in cursor.fetchall())
+
+
+def _page_query(api, slug: str, query: str):
+    model = current_catalog().get(slug).model
+    connection = connections[model._fauxsite_alias]
+    table = model._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(f"/api/v1/{slug}/?{query}").status_code == 200
+    # The last: a cursor's row is read before the page.
+    return connection, [q["sql"] for q in captured if table in q["sql"] and "ORDER BY" in q["sql"]][-1]
 
 
 @pytest.mark.parametrize("query", ["page=2&page_size=3", "cursor=after-3&page_size=3", "cursor=before-9"])
@@ -292,6 +306,55 @@ def test_postgresql_serves_filters_and_orderings_from_a_fields_index(api, db, qu
 
     assert f"Index Scan using {name}" in plan, plan
     assert "Sort" not in plan, plan
+
+
+# Descending orders: ties stay by id ascending, which only an index of their own serves.
+DESCENDING_PAGES = [
+    ("ordering=-rank", "rank"),
+    ("ordering=-rank&cursor=after-3", "rank"),
+    ("ordering=-rank&cursor=before-9", "rank"),
+    ("ordering=-title&cursor=after-3", "title"),  # text: its code-point key, descending
+    ("rank__gte=3&ordering=-rank", "rank"),  # a filter and the order from one index
+]
+
+
+@pytest.mark.parametrize("query, indexed", DESCENDING_PAGES)
+def test_postgresql_serves_descending_pages_from_the_descending_index(api, db, query, indexed):
+    events = make_events()
+    seed("events", 40, seed=5)
+
+    plan = page_plan(api, "events", query)
+
+    assert f"using fx_f{field(events, indexed).pk}_dx" in plan, plan
+    assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("query, indexed", DESCENDING_PAGES)
+def test_sqlite_serves_descending_pages_from_the_descending_index(api, db, query, indexed):
+    events = make_events()
+    seed("events", 40, seed=5)
+
+    plan = sqlite_page_plan(api, "events", query)
+
+    assert f"USING INDEX fx_f{field(events, indexed).pk}_dx" in plan, plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+@pytest.mark.parametrize("ordering", ["-rank", "-title", "rank", "title"])
+def test_it_walks_a_descending_order_with_nulls_both_ways_by_cursor(api, db, ordering):
+    make_events(required=False, nullable=True)
+    update_field(field(Schema.objects.get(slug="events"), "rank"), required=False, nullable=True)
+    seed("events", 30, seed=7)
+    model = current_catalog().get("events").model
+    model.objects.filter(pk__in=[2, 3, 11, 17, 29]).update(rank=None, title=None)
+    model.objects.filter(pk__in=[5, 6, 7, 8]).update(rank=4, title="same")
+    rows = api.get("/api/v1/events/?page_size=100").json()["results"]
+    expected = expected_order(rows, ordering)
+
+    forwards = walk(api, f"ordering={ordering}&page_size=4", "first", "next", slug="events")
+    backwards = walk(api, f"ordering={ordering}&page_size=4", "last", "previous", slug="events")
+
+    assert forwards == expected and backwards == expected
 
 
 # Indexes ---------------------------------------------------------------------------------
@@ -326,6 +389,8 @@ def test_it_indexes_the_columns_of_indexed_fields(db):
     assert indexes[f"fx_f{title.pk}_ix"] == [f"f{title.pk}", "id"]
     assert f"fx_f{title.pk}_cp" in indexes  # text: its code-point key too
     assert indexes[f"fx_f{rank.pk}_ix"] == [f"f{rank.pk}", "id"]
+    assert indexes[f"fx_f{rank.pk}_dx"] == [f"f{rank.pk}", "id"]  # descending, ties by id
+    assert f"fx_f{title.pk}_dx" in indexes  # text: on its code-point key
     assert not any(name.startswith(f"fx_f{field(events, 'notes').pk}") for name in indexes)
 
 
@@ -337,7 +402,8 @@ def test_turning_the_option_on_and_off_adds_and_drops_the_index_and_keeps_the_co
     values = sorted(row["notes"] or "" for row in model.objects.values("notes"))
 
     update_field(notes, indexed=True)
-    assert {f"fx_f{notes.pk}_ix", f"fx_f{notes.pk}_cp"} <= fixture_indexes(events).keys()
+    wanted = {f"fx_f{notes.pk}_{kind}" for kind in ("ix", "cp", "dx")}
+    assert wanted <= fixture_indexes(events).keys()
     update_field(field(events, "rank"), indexed=False)
 
     assert field(events, "notes").pk == notes.pk
@@ -373,7 +439,7 @@ def test_indexes_survive_a_table_remade_for_a_new_unique_column(db):
 
     add_field(schema=events, name="code", type="string", unique=True, required=False, position=9)
 
-    assert f"fx_f{title.pk}_cp" in fixture_indexes(events)
+    assert {f"fx_f{title.pk}_cp", f"fx_f{title.pk}_dx"} <= fixture_indexes(events).keys()
 
 
 def test_json_fields_cannot_be_indexed(db):
