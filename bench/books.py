@@ -46,8 +46,10 @@ def create_schemas() -> None:
 def _book_fields(authors: Schema) -> list[dict]:
     return [
         {"name": "title", "type": "string", "max_length": 200},
-        {"name": "price", "type": "decimal", "max_digits": 8, "decimal_places": 2, "min_value": 0},
-        {"name": "genre", "type": "enum", "choices": GENRES},
+        {"name": "price", "type": "decimal", "max_digits": 8, "decimal_places": 2, "min_value": 0,
+         "indexed": True},
+        # Indexed, as the docs advise for what a list filters and orders on.
+        {"name": "genre", "type": "enum", "choices": GENRES, "indexed": True},
         {"name": "published", "type": "date", "required": False, "nullable": True},
         {"name": "in_stock", "type": "boolean", "required": False, "default": True},
         {"name": "author", "type": "reference", "to": authors},
