@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import BaseCSVField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -239,10 +240,40 @@ class NamedFiltersBackend(DjangoFilterBackend):
         return narrowed(**self.get_filterset_kwargs(request, queryset, view))
 
 
+class NarrowedFilterSet:
+    """A filterset of the few filters a request names, sharing them with other requests.
+
+    django-filter deep-copies its filters and builds a form class on every
+    request. These filters keep no state between requests (none has a
+    ``method``, which is what reads ``parent``), so each narrowed class holds
+    one set of them and one form class; the form still copies its fields.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = self._meta.model._default_manager.all() if queryset is None else queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
+
+    def get_form_class(self):
+        return self.form_class
+
+
 @lru_cache(maxsize=512)
 def narrowed_filterset(filterset_class, names: frozenset[str]):
-    narrowed = type(filterset_class.__name__, (filterset_class,), {})
-    narrowed.base_filters = {name: _needing_a_value(filterset_class.base_filters[name]) for name in names}
+    filters = {
+        name: _needing_a_value(named_filter)
+        for name, named_filter in filterset_class.base_filters.items()
+        if name in names
+    }
+    for named_filter in filters.values():
+        named_filter.model = filterset_class._meta.model
+    narrowed = type(filterset_class.__name__, (NarrowedFilterSet, filterset_class), {})
+    narrowed.base_filters = filters
+    form_fields = {name: named_filter.field for name, named_filter in filters.items()}
+    narrowed.form_class = type(f"{filterset_class.__name__}Form", (filterset_class._meta.form,), form_fields)
     return narrowed
 
 
@@ -254,10 +285,10 @@ def _needing_a_value(named_filter):
     the copy is required; the OpenAPI document, built from the full
     filterset, keeps every filter optional.
     """
-    if isinstance(named_filter, TextFilter) and named_filter.lookup_expr != "in":
-        return named_filter
+    # A copy even when not required: the narrowed filterset gives it its model.
     required = copy.deepcopy(named_filter)
-    required.extra["required"] = True
+    if not isinstance(named_filter, TextFilter) or named_filter.lookup_expr == "in":
+        required.extra["required"] = True
     return required
 
 
