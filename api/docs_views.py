@@ -1,9 +1,10 @@
 """
 The OpenAPI document view: the current contract, or the one of any kept revision.
 
-The document depends only on the catalog. The current revision's document is
-the one the change service kept (``schemas.contracts``), read once per
-revision per worker, and generated and kept here if it was not.
+The document depends only on the catalog and on the code. The current
+revision's document is the one the running code generates, once per
+revision per worker (``schemas.contracts.current_document``, which keeps it,
+or records an upgrade when the kept copy differs).
 ``?revision=N`` serves revision N's kept document, exactly as it was served.
 """
 
@@ -94,3 +95,4 @@ def _requested_revision(request) -> int | None:
 def forget_documents() -> None:
     with _documents_lock:
         _documents.clear()
+    contracts.forget_generated()

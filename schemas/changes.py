@@ -224,6 +224,40 @@ def operation(action: str, *, request=None) -> Iterator[Operation]:
         change.finish()
 
 
+# Upgrades -------------------------------------------------------------------------------
+
+
+UPGRADE_ACTION = "upgrade"
+UPGRADE_SUMMARY = "contract changed by an upgrade"
+
+
+def record_upgrade(revision: int, kept: dict, generated: dict) -> bool:
+    """Record that the running code documents ``revision`` as ``generated``, not as ``kept``.
+
+    The catalog is the same, its contract is not: one change, at a revision
+    of its own, keeps ``generated`` so the history diffs the two. Recorded
+    only if ``revision`` is still the current one, which holds for one
+    caller only, however many find the difference at once; False for the others.
+    """
+    from schemas import contracts
+
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        # Compare-and-set: a second caller's UPDATE waits for the first one's
+        # row lock, then finds the revision moved on and matches nothing.
+        if not CatalogRevision.objects.filter(pk=1, value=revision).update(value=revision + 1):
+            return False
+        diff = contract_diff(kept, generated)
+        SchemaChange.objects.create(
+            action=UPGRADE_ACTION,
+            schema_slugs=" ".join(sorted({c.slug for c in diff.changes}))[:500],
+            summary="\n".join([UPGRADE_SUMMARY, *diff.lines()]),
+            revision=revision + 1,
+            actor_name="fauxsite",
+        )
+        contracts.keep(revision + 1, generated)
+    return True
+
+
 # Planning -------------------------------------------------------------------------------
 
 

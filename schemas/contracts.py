@@ -16,6 +16,20 @@ Documents are stored once per content (``ContractDocument``), as compact JSON
 gives the very values that were served, so a stored revision renders byte for
 byte as it was. A change that leaves the contract alone (a rate limit, a
 Faker provider) adds a ``ContractRevision`` that points at the same text.
+
+The current revision's document is always the one the running code
+generates, never only the kept copy: a new release may document the same
+catalog differently (a value described more tightly), and the served
+contract must be the one the code enforces. So ``current_document``
+generates it, once per process and revision, and compares it with the kept
+one. When they differ, the upgrade is recorded as a change of its own
+(``changes.record_upgrade``): the revision moves on by one, with the
+generated document kept for it, so the history shows the difference between
+the two releases' documents and ``?revision=`` still serves the old one.
+That bump is a compare-and-set on the revision counter, so of the workers
+that find the difference at once, one records it and the others find the
+new revision. Plans read their "before" from ``current_document`` too, so
+they compare with what is served, not with the older release's copy.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import threading
 
 from drf_spectacular.settings import spectacular_settings
 from rest_framework.utils import encoders
@@ -33,6 +48,10 @@ from schemas.models import CatalogRevision, ContractDocument, ContractRevision, 
 # no change ever reaches, so the catalog a worker builds for it is never served.
 PLANNING_REVISIONS = 2**62
 _planning_revisions = itertools.count(PLANNING_REVISIONS)
+
+# The current revision's document as this process generated it: (revision, document).
+_generated: tuple[int, dict] | None = None
+_generated_lock = threading.Lock()
 
 
 def generate_document(only: frozenset[str] | None = None) -> dict:
@@ -76,16 +95,45 @@ def keep(revision: int, document: dict) -> ContractRevision:
 
 
 def current_document() -> tuple[int, dict]:
-    """The current revision and its document, kept now if it was not yet."""
+    """The current revision and the document the running code generates for it.
+
+    Kept now if no document was kept for the revision; recorded as an
+    upgrade, at a revision of its own, if the kept one differs.
+    """
     revision = CatalogRevision.current()
-    document = stored_document(revision)
-    if document is None:
-        document = generate_document()
-        # Kept only if no change committed while it was generated: revisions
-        # only move on, so the same number before and after means this one.
-        if CatalogRevision.current() == revision:
-            keep(revision, document)
+    with _generated_lock:
+        if _generated is not None and _generated[0] == revision:
+            return _generated
+    document = generate_document()
+    # Checked only if no change committed while it was generated: revisions
+    # only move on, so the same number before and after means this one.
+    if CatalogRevision.current() != revision:
+        return revision, document
+    stored = stored_document(revision)
+    if stored is None:
+        keep(revision, document)
+    elif stored != document:
+        from schemas import changes
+
+        if not changes.record_upgrade(revision, stored, document):
+            # Another worker recorded it (or a change came first): check the new revision.
+            return current_document()
+        revision += 1
+    _remember(revision, document)
     return revision, document
+
+
+def _remember(revision: int, document: dict) -> None:
+    global _generated
+    with _generated_lock:
+        _generated = (revision, document)
+
+
+def forget_generated() -> None:
+    """Generate the current document again on next use (tests start each with fresh databases)."""
+    global _generated
+    with _generated_lock:
+        _generated = None
 
 
 def keep_after_commit(revision: int) -> None:
