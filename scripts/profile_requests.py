@@ -6,7 +6,7 @@ Where a request's CPU goes, phase by phase, in-process (no network).
     .venv/bin/python scripts/profile_requests.py --redis redis://127.0.0.1:6379/15
 
 Prepares a throwaway data directory (and PostgreSQL databases) with the
-benchmark's ``authors`` and ``books`` (bench/books.py), then runs list 20,
+benchmark's ``authors`` and ``books`` (bench/books.py), then runs list 20, list 100,
 retrieve, a filtered list and create through Django's WSGI handler, with
 rate limits counted (limits too high to reach; counted in Redis with ``--redis``). For
 each scenario it prints the wall and CPU time per request without a profiler
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 PROFILED_REQUESTS = 300
 TIMED_REQUESTS = 200
 TIMED_ROUNDS = 5
-SCENARIOS = ("list20", "retrieve", "filtered", "create")
+SCENARIOS = ("list20", "list100", "retrieve", "filtered", "create")
 # (label, functions): the outermost matching function's inclusive time.
 PHASES = [
     ("whole request", ["django.core.handlers.wsgi.WSGIHandler.__call__"]),
@@ -85,7 +85,7 @@ def main() -> None:
         return
     with _environment(options) as environment:
         prepared = _child([__file__, "--prepare-only", "--books", str(options.books)], environment)
-        results = _child([__file__, "--profile-only", "--token", prepared["token"]], environment)
+        results = _child([__file__, "--profile-only", f"--token={prepared['token']}"], environment)
     _print(results)
 
 
