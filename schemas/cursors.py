@@ -60,21 +60,47 @@ def parse(raw: str) -> Cursor:
     return Cursor(int(number), direction == "before")
 
 
-def anchor_key(cursor: Cursor, terms: tuple[str, ...], model, slug: str) -> tuple | None:
+class AnchorKey(tuple):
+    """An anchor's sort key, and whether the walk from it can still meet a null first term."""
+
+    nulls_ahead: bool = True
+
+
+def anchor_key(cursor: Cursor, terms: tuple[str, ...], model, slug: str) -> AnchorKey | None:
     """The sort key the page starts from: the anchor's values for ``terms``."""
     if cursor.anchor is None:
         return None
     if terms in (("id",), ("-id",)):
         # The id is the whole key: the row need not exist any more. No id
         # is larger than the 64-bit limit, which stands in for larger ones.
-        return (min(cursor.anchor, INT64_MAX),)
+        key = AnchorKey((min(cursor.anchor, INT64_MAX),))
+        key.nulls_ahead = False
+        return key
     if cursor.anchor > INT64_MAX:
         raise _no_anchor(cursor, slug)
     attnames = [model._meta.get_field(_name(term)).attname for term in terms]
     found = model.objects.filter(pk=cursor.anchor).values_list(*attnames).first()
     if found is None:
         raise _no_anchor(cursor, slug)
-    return tuple(found)
+    key = AnchorKey(found)
+    key.nulls_ahead = _nulls_ahead(model, _flipped(terms[0]) if cursor.before else terms[0], key[0])
+    return key
+
+
+def _nulls_ahead(model, first: str, value) -> bool:
+    """Whether rows with a null first term lie past a row whose first term is ``value``.
+
+    Walking a descending term from a value, the nulls come last: past the
+    value only if the table has any. Knowing it has none lets ``past``
+    start the page from the value's range in the index, instead of reading
+    the index from its start (nothing bounds ``x < v OR x IS NULL``). An
+    indexed column answers from its index.
+    """
+    if value is None:
+        return True  # the nulls tied with it, by id
+    if not first.startswith("-"):
+        return False  # ascending, the nulls come first
+    return model.objects.filter(**{f"{_name(first)}__isnull": True}).exists()
 
 
 def _no_anchor(cursor: Cursor, slug: str) -> NotFound:
@@ -104,10 +130,16 @@ def past(key: tuple, terms: tuple[str, ...], text_fields: frozenset[str], *, bef
         condition |= equal & _past(term, value, text_fields)
         equal &= _equal(_name(term), value, text_fields)
     first, value = walked[0], key[0]
-    if not first.startswith("-") and value is not None:
-        # Implied by the condition, but a range an index can start from,
-        # where the disjunction alone would be read from the index's start.
-        condition &= Q(**{f"{_key_name(_name(first), text_fields)}__gte": value})
+    if value is None:
+        return condition
+    # Implied by the condition, but a range an index can start from, where
+    # the disjunction alone would be read from the index's start. Walking
+    # down, it holds only when no null follows the value.
+    first_key = _key_name(_name(first), text_fields)
+    if not first.startswith("-"):
+        condition &= Q(**{f"{first_key}__gte": value})
+    elif not getattr(key, "nulls_ahead", True):
+        condition &= Q(**{f"{first_key}__lte": value})
     return condition
 
 

@@ -340,6 +340,20 @@ def test_sqlite_serves_descending_pages_from_the_descending_index(api, db, query
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
+def test_a_descending_cursor_page_starts_from_its_value_when_no_null_follows(api, db):
+    events = make_events()  # rank is required: no row has a null rank
+    seed("events", 40, seed=5)
+    rank = f"fx_f{field(events, 'rank').pk}_dx"
+    query = "ordering=-rank&cursor=after-3"
+
+    if connections[settings.FIXTURES_ALIAS].vendor == "postgresql":
+        plan = page_plan(api, "events", query)
+        assert f"Index Scan using {rank}" in plan and "Index Cond" in plan, plan
+    else:
+        plan = sqlite_page_plan(api, "events", query)
+        assert f"SEARCH fx_{events.pk} USING INDEX {rank} (f{field(events, 'rank').pk}<?)" in plan, plan
+
+
 @pytest.mark.parametrize("ordering", ["-rank", "-title", "rank", "title"])
 def test_it_walks_a_descending_order_with_nulls_both_ways_by_cursor(api, db, ordering):
     make_events(required=False, nullable=True)
