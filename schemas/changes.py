@@ -25,10 +25,13 @@ document (``schemas.contract_diff``), so the admin and ``import_schemas``
 can show breaking changes before anyone applies them. A plan documents only
 the schemas the operation reaches (``Operation.contract_slugs``) and diffs
 them with the same part of the kept document: the whole document costs
-seconds with fifty schemas, and the rest of it (info, security schemes,
-``Problem``, other schemas' paths) depends on no definition an operation
-changes. After an applied change commits, the new revision's document is
-kept (``schemas.contracts``).
+seconds with fifty schemas, and the rest of it (info, ``Problem``, other
+schemas' paths) depends on no definition an operation changes. The OAuth2
+scheme's list of scopes does follow the schemas, but diffs compare no
+security scheme; were an operation to change a part diffs compare outside
+its schemas' paths, plans would have to generate the whole document again.
+After an applied change commits, the new revision's document is kept
+(``schemas.contracts``).
 """
 
 from __future__ import annotations
