@@ -18,6 +18,7 @@ from api.docs_views import forget_documents
 from schemas import changes, contracts
 from schemas.models import CatalogRevision, ContractRevision, Field, Schema, SchemaChange
 from tests.conftest import ALL_DATABASES
+from tests.test_admin_schemas import admin_client  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
@@ -132,3 +133,16 @@ def test_workers_finding_the_upgrade_at_once_record_it_once(pets):
     assert found[0] == found[1] == (revision + 1, contracts.generate_document())
     assert upgrades().count() == 1
     assert CatalogRevision.current() == revision + 1
+
+
+def test_the_history_shows_what_the_upgrade_changed(admin_client, anonymous_api, pets):  # noqa: F811
+    revision, _older = keep_an_older_release_document()
+    anonymous_api.get("/api/schema/")
+
+    page = admin_client.get(
+        f"/admin/schemas/schemachange/contract/?from={revision}&to={revision + 1}"
+    ).content.decode()
+
+    assert f"From revision {revision} to revision {revision + 1}" in page
+    assert "pets.name: max length lowered from 60 to 40 (breaking)" in page
+    assert changes.UPGRADE_SUMMARY in page
