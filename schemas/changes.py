@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from schemas import fixture_tables
 from schemas.contract_diff import Change, ContractDiff, contract_diff, contract_part
+from schemas.contracts import UPGRADE_ACTION
 from schemas.models import CatalogRevision, Field, Schema, SchemaChange
 
 # Bookkeeping, not definition: a change to these alone changes nothing served.
@@ -230,7 +231,6 @@ def operation(action: str, *, request=None) -> Iterator[Operation]:
 # Upgrades -------------------------------------------------------------------------------
 
 
-UPGRADE_ACTION = "upgrade"
 UPGRADE_SUMMARY = "contract changed by an upgrade"
 
 

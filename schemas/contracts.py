@@ -44,6 +44,9 @@ from rest_framework.utils import encoders
 
 from schemas.models import CatalogRevision, ContractDocument, ContractRevision, SchemaChange
 
+# The action of the change an upgrade of fauxsite records (schemas.changes.record_upgrade).
+UPGRADE_ACTION = "upgrade"
+
 # Plans set the catalog revision, inside a transaction they roll back, to one
 # no change ever reaches, so the catalog a worker builds for it is never served.
 PLANNING_REVISIONS = 2**62
@@ -112,7 +115,7 @@ def current_document() -> tuple[int, dict]:
     stored = stored_document(revision)
     if stored is None:
         keep(revision, document)
-    elif stored != document:
+    elif stored != document and not _replaced_by_an_upgrade(revision, document):
         from schemas import changes
 
         if not changes.record_upgrade(revision, stored, document):
@@ -121,6 +124,31 @@ def current_document() -> tuple[int, dict]:
         revision += 1
     _remember(revision, document)
     return revision, document
+
+
+def _replaced_by_an_upgrade(revision: int, document: dict) -> bool:
+    """Whether ``document`` is one that upgrades up to ``revision`` replaced: this code is older.
+
+    While a new release rolls out, workers of the old one still run. The new
+    release records its upgrade; an old worker then finds a kept document
+    that differs from its own, and must not record a "downgrade" back, or the
+    two releases would move the revision on in turns until the last old
+    worker stops. It serves what it generates, the contract it enforces.
+    """
+    digest = _digest(document)
+    latest = ContractRevision.objects.select_related("change").filter(revision=revision).first()
+    while latest is not None and latest.change is not None and latest.change.action == UPGRADE_ACTION:
+        replaced = ContractRevision.objects.select_related("change", "document").filter(
+            revision=latest.revision - 1
+        ).first()
+        if replaced is not None and replaced.document.digest == digest:
+            return True
+        latest = replaced
+    return False
+
+
+def _digest(document: dict) -> str:
+    return hashlib.sha256(render(document).encode()).hexdigest()
 
 
 def _remember(revision: int, document: dict) -> None:

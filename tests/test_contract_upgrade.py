@@ -146,3 +146,34 @@ def test_the_history_shows_what_the_upgrade_changed(admin_client, anonymous_api,
     assert f"From revision {revision} to revision {revision + 1}" in page
     assert "pets.name: max length lowered from 60 to 40 (breaking)" in page
     assert changes.UPGRADE_SUMMARY in page
+
+
+def test_a_worker_of_the_older_release_records_no_change_back(anonymous_api, pets, monkeypatch):
+    """While a release rolls out, old and new workers serve side by side without moving the revision."""
+    revision, older = keep_an_older_release_document()
+    newer = anonymous_api.get("/api/schema/?format=json").json()  # a new worker records the upgrade
+    assert CatalogRevision.current() == revision + 1
+
+    forget_documents()  # a worker of the older release, which still generates the older document
+    monkeypatch.setattr(contracts, "generate_document", lambda only=None: copy.deepcopy(older))
+    served_by_old, current = contracts.current_document()
+
+    assert current == older  # it serves the contract it enforces
+    assert served_by_old == revision + 1
+    assert CatalogRevision.current() == revision + 1
+    assert upgrades().count() == 1
+    assert contracts.stored_document(revision + 1) == newer
+
+
+def test_a_second_upgrade_is_recorded_after_the_first(anonymous_api, pets, monkeypatch):
+    revision, older = keep_an_older_release_document()
+    newer = anonymous_api.get("/api/schema/?format=json").json()
+
+    newest = copy.deepcopy(newer)
+    newest["info"]["description"] = newest["info"].get("description", "") + " Newest release."
+    forget_documents()
+    monkeypatch.setattr(contracts, "generate_document", lambda only=None: copy.deepcopy(newest))
+    served, current = contracts.current_document()
+
+    assert (served, current) == (revision + 2, newest)
+    assert upgrades().count() == 2
