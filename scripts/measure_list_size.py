@@ -120,10 +120,14 @@ def _requests(client, base: str, size: int) -> dict[str, str]:
         "list, last page": f"{base}?page={size // 20}",
         "cursor page, 1,000 rows from the end": f"{base}?cursor=after-{first_id + size - 1000}",
         "cursor page, ordering=rank (after row 5,000)": f"{base}?cursor=after-{anchor}&ordering=rank",
+        "ordering=-rank, page 1": f"{base}?ordering=-rank",
         "cursor page, ordering=-rank (after row 5,000)": f"{base}?cursor=after-{anchor}&ordering=-rank",
         "filtered, rank=<value> (indexed)": f"{base}?rank={some_rank}",
         "filtered, genre=poetry (indexed)": f"{base}?genre=poetry",
         "filtered, genre=poetry&ordering=-rank (indexed)": f"{base}?genre=poetry&ordering=-rank",
+        # The bench's filtered list, genre=fiction&price__gte=50&ordering=-price, on indexed fields.
+        "filtered, genre&rank__gte&ordering=-rank (indexed)":
+            f"{base}?genre=fiction&rank__gte=5000000&ordering=-rank",
         "filtered, price__lt=1 (not indexed)": f"{base}?price__lt=1",
     }
 
