@@ -166,7 +166,7 @@ def test_a_worker_of_the_older_release_records_no_change_back(anonymous_api, pet
 
 
 def test_a_second_upgrade_is_recorded_after_the_first(anonymous_api, pets, monkeypatch):
-    revision, older = keep_an_older_release_document()
+    revision, _older = keep_an_older_release_document()
     newer = anonymous_api.get("/api/schema/?format=json").json()
 
     newest = copy.deepcopy(newer)
