@@ -43,23 +43,32 @@ TIME_OUTPUT_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{6})?$"
 # so a component: it limits nested values as much as top-level ones.
 JSON_SAFE_INTEGER = 2**53 - 1
 JSON_VALUE_COMPONENT = "JsonValue"
+JSON_MEMBER_COMPONENT = "JsonMember"
 JSON_VALUE_REF = {"$ref": f"#/components/schemas/{JSON_VALUE_COMPONENT}"}
-JSON_MEMBER = {"allOf": [JSON_VALUE_REF], "nullable": True}
+JSON_MEMBER_REF = {"$ref": f"#/components/schemas/{JSON_MEMBER_COMPONENT}"}
 JSON_TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
+# Members refer to their component directly, not through allOf: Redoc
+# merges allOf eagerly and would never finish a recursive one.
+JSON_KINDS = [
+    {"type": "object", "additionalProperties": JSON_MEMBER_REF},
+    {"type": "array", "items": JSON_MEMBER_REF},
+    JSON_TEXT,
+    {"type": "integer", "minimum": -JSON_SAFE_INTEGER, "maximum": JSON_SAFE_INTEGER},
+    {"type": "number", "not": {"type": "integer"}},
+    {"type": "boolean"},
+]
 JSON_VALUE = {
     "description": (
         "A JSON document: objects and arrays nest at most 32 levels deep, integers lie within "
         f"±{JSON_SAFE_INTEGER}, strings and keys hold no NUL character."
     ),
-    "anyOf": [
-        {"type": "object", "additionalProperties": JSON_MEMBER},
-        {"type": "array", "items": JSON_MEMBER},
-        JSON_TEXT,
-        {"type": "integer", "minimum": -JSON_SAFE_INTEGER, "maximum": JSON_SAFE_INTEGER},
-        {"type": "number", "not": {"type": "integer"}},
-        {"type": "boolean"},
-    ],
+    "anyOf": JSON_KINDS,
 }
+# A value inside an object or array, where null is a value like any other.
+JSON_MEMBER = {"description": "A JSON value inside a document, null included.", "nullable": True,
+               "anyOf": JSON_KINDS}
+JSON_COMPONENTS = {JSON_VALUE_COMPONENT: JSON_VALUE, JSON_MEMBER_COMPONENT: JSON_MEMBER}
+
 # URLs the API certainly accepts (Django's URLValidator accepts more): http or
 # https, a host name with a top-level domain, a path of printable ASCII.
 URL_PATTERN = (
@@ -272,7 +281,7 @@ class ResourceSchemaGenerator(SchemaGenerator):
         document = super().get_schema(request=request, public=public)
         if document is not None and _refers_to_json_values(document):
             components = document.setdefault("components", {})
-            schemas = {**components.get("schemas", {}), JSON_VALUE_COMPONENT: JSON_VALUE}
+            schemas = {**components.get("schemas", {}), **JSON_COMPONENTS}
             components["schemas"] = dict(sorted(schemas.items()))
         return document
 
