@@ -33,5 +33,9 @@ class Dialect:
         """``text`` as an ORDER BY key that sorts by code point, not by a language's collation."""
         raise NotImplementedError
 
+    def index_catalog(self) -> str:
+        """A query for the ``(table, index)`` pairs of every index of the connection's own tables."""
+        raise NotImplementedError
+
     def prepare_connection(self, connection) -> None:
         """Per-connection setup the other methods rely on (functions, settings)."""

@@ -35,3 +35,7 @@ class PostgreSQLDialect(Dialect):
 
     def code_point_order(self, text):
         return f"({text})::text COLLATE {BINARY_COLLATION}"
+
+    def index_catalog(self):
+        # The schema the tables are created in: the first on the search path.
+        return "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema()"

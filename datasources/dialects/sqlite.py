@@ -36,5 +36,8 @@ class SQLiteDialect(Dialect):
     def code_point_order(self, text):
         return f"{text} COLLATE BINARY"
 
+    def index_catalog(self):
+        return "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
+
     def prepare_connection(self, connection) -> None:
         connection.connection.create_function(LOWERCASE_FUNCTION, 1, _lowercase, deterministic=True)
