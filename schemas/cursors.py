@@ -60,47 +60,21 @@ def parse(raw: str) -> Cursor:
     return Cursor(int(number), direction == "before")
 
 
-class AnchorKey(tuple):
-    """An anchor's sort key, and whether the walk from it can still meet a null first term."""
-
-    nulls_ahead: bool = True
-
-
-def anchor_key(cursor: Cursor, terms: tuple[str, ...], model, slug: str) -> AnchorKey | None:
+def anchor_key(cursor: Cursor, terms: tuple[str, ...], model, slug: str) -> tuple | None:
     """The sort key the page starts from: the anchor's values for ``terms``."""
     if cursor.anchor is None:
         return None
     if terms in (("id",), ("-id",)):
         # The id is the whole key: the row need not exist any more. No id
         # is larger than the 64-bit limit, which stands in for larger ones.
-        key = AnchorKey((min(cursor.anchor, INT64_MAX),))
-        key.nulls_ahead = False
-        return key
+        return (min(cursor.anchor, INT64_MAX),)
     if cursor.anchor > INT64_MAX:
         raise _no_anchor(cursor, slug)
     attnames = [model._meta.get_field(_name(term)).attname for term in terms]
     found = model.objects.filter(pk=cursor.anchor).values_list(*attnames).first()
     if found is None:
         raise _no_anchor(cursor, slug)
-    key = AnchorKey(found)
-    key.nulls_ahead = _nulls_ahead(model, _flipped(terms[0]) if cursor.before else terms[0], key[0])
-    return key
-
-
-def _nulls_ahead(model, first: str, value) -> bool:
-    """Whether rows with a null first term lie past a row whose first term is ``value``.
-
-    Walking a descending term from a value, the nulls come last: past the
-    value only if the table has any. Knowing it has none lets ``past``
-    start the page from the value's range in the index, instead of reading
-    the index from its start (nothing bounds ``x < v OR x IS NULL``). An
-    indexed column answers from its index.
-    """
-    if value is None:
-        return True  # the nulls tied with it, by id
-    if not first.startswith("-"):
-        return False  # ascending, the nulls come first
-    return model.objects.filter(**{f"{_name(first)}__isnull": True}).exists()
+    return found
 
 
 def _no_anchor(cursor: Cursor, slug: str) -> NotFound:
@@ -116,39 +90,58 @@ def ordering(terms: tuple[str, ...], text_fields: frozenset[str], *, reverse: bo
     return [ordering_expression(_flipped(term) if reverse else term, text_fields) for term in terms]
 
 
-def past(key: tuple, terms: tuple[str, ...], text_fields: frozenset[str], *, before: bool) -> Q:
+def past(key: tuple, terms: tuple[str, ...], text_fields: frozenset[str], *, before: bool) -> list[Q]:
     """The rows strictly past ``key`` in the direction of travel (backwards when ``before``).
 
     Lexicographic on the terms: equal on the first k terms and past on the
     next, for some k. Walking backwards is walking forwards on the flipped
     terms, nulls included (ascending puts them first, descending last).
+
+    Given as parts that follow one another in the walk's order, each a
+    range an index serves in that order: walking down from a value, the
+    rows below it come first and the nulls after them all, and
+    ``x < v OR x IS NULL`` as one condition bounds nothing, so the index
+    would be read from its start. The caller reads the nulls only when the
+    rows below do not fill the page.
     """
     walked = [_flipped(term) if before else term for term in terms]
-    condition = Q(pk__in=[])
-    equal = Q()
-    for term, value in zip(walked, key, strict=True):
-        condition |= equal & _past(term, value, text_fields)
-        equal &= _equal(_name(term), value, text_fields)
     first, value = walked[0], key[0]
     if value is None:
-        return condition
+        return [_lexicographic(walked, key, text_fields)]
     # Implied by the condition, but a range an index can start from, where
-    # the disjunction alone would be read from the index's start. Walking
-    # down, it holds only when no null follows the value.
+    # the disjunction alone would be read from the index's start.
     first_key = _key_name(_name(first), text_fields)
     if not first.startswith("-"):
-        condition &= Q(**{f"{first_key}__gte": value})
-    elif not getattr(key, "nulls_ahead", True):
-        condition &= Q(**{f"{first_key}__lte": value})
+        return [_lexicographic(walked, key, text_fields) & Q(**{f"{first_key}__gte": value})]
+    below = _lexicographic(walked, key, text_fields, nulls_first_term=False)
+    parts = [below & Q(**{f"{first_key}__lte": value})]
+    if _name(first) != "id":  # the one term never null
+        # On the key, not the column: the key is what the index holds.
+        parts.append(Q(**{f"{first_key}__isnull": True}))
+    return parts
+
+
+def _lexicographic(walked: list[str], key: tuple, text_fields: frozenset[str], *,
+                   nulls_first_term: bool = True) -> Q:
+    """Past ``key`` on the ``walked`` terms; without the first term's nulls unless ``nulls_first_term``."""
+    condition = Q(pk__in=[])
+    equal = Q()
+    for position, (term, value) in enumerate(zip(walked, key, strict=True)):
+        nulls = nulls_first_term or position > 0
+        condition |= equal & _past(term, value, text_fields, nulls=nulls)
+        equal &= _equal(_name(term), value, text_fields)
     return condition
 
 
-def _past(term: str, value, text_fields: frozenset[str]) -> Q:
+def _past(term: str, value, text_fields: frozenset[str], *, nulls: bool = True) -> Q:
     name = _name(term)
     key = _key_name(name, text_fields)
     if term.startswith("-"):
-        # Descending, nulls last: smaller values, then the nulls.
-        return Q(pk__in=[]) if value is None else Q(**{f"{key}__lt": value}) | Q(**{f"{name}__isnull": True})
+        # Descending, nulls last: smaller values, then (unless left out) the nulls.
+        if value is None:
+            return Q(pk__in=[])
+        smaller = Q(**{f"{key}__lt": value})
+        return smaller | Q(**{f"{name}__isnull": True}) if nulls else smaller
     # Ascending, nulls first: after a null come every value; after a value, larger ones.
     return Q(**{f"{name}__isnull": False}) if value is None else Q(**{f"{key}__gt": value})
 

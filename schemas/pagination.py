@@ -160,12 +160,8 @@ class _CursorPage:
     def serve(self, queryset, number: int, size: int) -> tuple[list, str | None, str | None]:
         cursor = self.cursor
         key = cursors.anchor_key(cursor, self.terms, queryset.model, self.resource.slug)
-        walked = queryset.alias(**cursors.key_annotations(self.terms, self.text_fields))
-        if key is not None:
-            walked = walked.filter(cursors.past(key, self.terms, self.text_fields, before=cursor.before))
-        walked = walked.order_by(*cursors.ordering(self.terms, self.text_fields, reverse=cursor.before))
         offset = (number - 1) * size
-        rows = _page_or_404(walked, number, offset, size)
+        rows = _parts_page_or_404(self._parts(queryset, key), number, offset, size)
         more = len(rows) > size
         rows = rows[:size]
         if cursor.before:
@@ -175,6 +171,15 @@ class _CursorPage:
         started = cursor.anchor is not None or number > 1
         has_next, has_previous = (started, more) if cursor.before else (more, started)
         return rows, *self._links(rows, has_next, has_previous)
+
+    def _parts(self, queryset, key: tuple | None) -> list:
+        """The rows past ``key`` in the walk's order, as parts read one after another."""
+        walked = queryset.alias(**cursors.key_annotations(self.terms, self.text_fields))
+        order = cursors.ordering(self.terms, self.text_fields, reverse=self.cursor.before)
+        if key is None:
+            return [walked.order_by(*order)]
+        parts = cursors.past(key, self.terms, self.text_fields, before=self.cursor.before)
+        return [walked.filter(part).order_by(*order) for part in parts]
 
     def _links(self, rows: list, has_next: bool, has_previous: bool) -> tuple[str | None, str | None]:
         if not rows:
@@ -194,9 +199,26 @@ class _CursorPage:
 
 def _page_or_404(queryset, number: int, offset: int, size: int) -> list:
     """The page's rows and one more, to tell whether another follows; a 404 when it is past the end."""
+    return _parts_page_or_404([queryset], number, offset, size)
+
+
+def _parts_page_or_404(parts: list, number: int, offset: int, size: int) -> list:
+    """``_page_or_404`` of the rows of ``parts`` read one after another, each in its own order.
+
+    A part is read only when those before it do not fill the page, so a
+    page served by the first costs one query.
+    """
     if offset > LARGEST_OFFSET:
         raise NotFound(INVALID_PAGE)
-    rows = list(queryset[offset : offset + size + 1])
+    rows: list = []
+    for part in parts:
+        found = list(part[offset : offset + size + 1 - len(rows)])
+        rows += found
+        if len(rows) > size:
+            break
+        # The page goes on into the next part: from its start when this one
+        # gave rows, or after what is left of the offset.
+        offset = 0 if found or not offset else offset - part[:offset].count()
     if not rows and number > 1:
         raise NotFound(INVALID_PAGE)
     return rows

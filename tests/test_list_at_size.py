@@ -249,9 +249,9 @@ def test_the_document_describes_the_cursor_and_the_count(api, hostile_shelf):
 # The plan --------------------------------------------------------------------------------
 
 
-def page_plan(api, slug: str, query: str) -> str:
-    """PostgreSQL's plan of the query that reads a list's page, with sequential reads ruled out."""
-    connection, page_query = _page_query(api, slug, query)
+def page_plan(api, slug: str, query: str, part: int = 0) -> str:
+    """PostgreSQL's plan of the query that reads a list's page (or its ``part``), no sequential reads."""
+    connection, page_query = _page_query(api, slug, query, part)
     if connection.vendor != "postgresql":
         pytest.skip("EXPLAIN plans are PostgreSQL's; run with FIXTURES_DATABASE_URL")
     with connection.cursor() as cursor:
@@ -263,9 +263,9 @@ def page_plan(api, slug: str, query: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def sqlite_page_plan(api, slug: str, query: str) -> str:
-    """SQLite's ``EXPLAIN QUERY PLAN`` of the query that reads a list's page."""
-    connection, page_query = _page_query(api, slug, query)
+def sqlite_page_plan(api, slug: str, query: str, part: int = 0) -> str:
+    """SQLite's ``EXPLAIN QUERY PLAN`` of the query that reads a list's page (or its ``part``)."""
+    connection, page_query = _page_query(api, slug, query, part)
     if connection.vendor != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     with connection.cursor() as cursor:
@@ -273,14 +273,17 @@ def sqlite_page_plan(api, slug: str, query: str) -> str:
         return "\n".join(row[-1] for row in cursor.fetchall())
 
 
-def _page_query(api, slug: str, query: str):
+def _page_query(api, slug: str, query: str, part: int = 0):
     model = current_catalog().get(slug).model
     connection = connections[model._fauxsite_alias]
     table = model._meta.db_table
     with CaptureQueriesContext(connection) as captured:
         assert api.get(f"/api/v1/{slug}/?{query}").status_code == 200
-    # The last: a cursor's row is read before the page.
-    return connection, [q["sql"] for q in captured if table in q["sql"] and "ORDER BY" in q["sql"]][-1]
+    # Not the cursor's row, read first (one row); a page not filled by its
+    # first part reads the next one.
+    page_parts = [q["sql"] for q in captured
+                  if table in q["sql"] and "ORDER BY" in q["sql"] and not q["sql"].endswith("LIMIT 1")]
+    return connection, page_parts[part]
 
 
 @pytest.mark.parametrize("query", ["page=2&page_size=3", "cursor=after-3&page_size=3", "cursor=before-9"])
@@ -369,6 +372,88 @@ def test_it_walks_a_descending_order_with_nulls_both_ways_by_cursor(api, db, ord
     backwards = walk(api, f"ordering={ordering}&page_size=4", "last", "previous", slug="events")
 
     assert forwards == expected and backwards == expected
+
+
+def crowded_events(rows: int = 60) -> list[dict]:
+    """Events whose nullable rank and title are a third null and otherwise tied in fours."""
+    make_events(required=False, nullable=True)
+    update_field(field(Schema.objects.get(slug="events"), "rank"), required=False, nullable=True)
+    seed("events", rows, seed=11)
+    model = current_catalog().get("events").model
+    for pk in model.objects.values_list("pk", flat=True):
+        null = pk % 3 == 0
+        title = None if pk % 4 == 1 else f"t{pk % 6}"
+        model.objects.filter(pk=pk).update(rank=None if null else pk % 5, title=title)
+    return list(model.objects.values("id", "rank", "title"))
+
+
+CROWDED_ORDERINGS = ["-rank", "rank", "-title", "title", "-rank,title", "rank,-title", "-title,-rank"]
+
+
+@pytest.mark.parametrize("ordering", CROWDED_ORDERINGS)
+def test_it_walks_many_nulls_and_ties_by_cursor_in_the_documented_order(api, db, ordering):
+    rows = crowded_events()
+    expected = expected_order(rows, ordering)
+
+    forwards = walk(api, f"ordering={ordering}&page_size=7", "first", "next", slug="events")
+    backwards = walk(api, f"ordering={ordering}&page_size=7", "last", "previous", slug="events")
+
+    assert forwards == expected and backwards == expected
+
+
+@pytest.mark.parametrize("ordering", ["-rank", "rank"])
+def test_numbered_pages_from_a_cursor_run_on_into_the_nulls(api, db, ordering):
+    rows = crowded_events()
+    expected = expected_order(rows, ordering)
+    # Walking forwards on -rank, or backwards on rank, the nulls come after every value.
+    anchor = next(row["id"] for row in rows if row["rank"] == 3)
+    cursor, ahead = (f"after-{anchor}", expected[expected.index(anchor) + 1:]) if ordering == "-rank" else \
+        (f"before-{anchor}", expected[:expected.index(anchor)][::-1])
+
+    pages, number = [], 1
+    while (response := api.get(f"/api/v1/events/?ordering={ordering}&cursor={cursor}&page_size=4"
+                               f"&page={number}")).status_code == 200:
+        ids = [row["id"] for row in response.json()["results"]]
+        pages += ids if ordering == "-rank" else ids[::-1]
+        number += 1
+
+    assert response.status_code == 404
+    assert pages == ahead
+
+
+@pytest.mark.parametrize("query, indexed, scan", [
+    ("ordering=-rank&cursor=after-4", "rank", "Index Scan using fx_f{}_dx"),
+    # Walked backwards, descending with ties by id descending: the ascending index backwards.
+    ("ordering=rank&cursor=before-4", "rank", "Index Scan Backward using fx_f{}_ix"),
+    ("ordering=-title&cursor=after-2", "title", "Index Scan using fx_f{}_dx"),
+])
+def test_postgresql_serves_a_descending_cursor_page_over_nulls_from_an_index(api, db, query, indexed, scan):
+    crowded_events(30)
+    events = Schema.objects.get(slug="events")
+    scan = scan.format(field(events, indexed).pk)
+
+    below = page_plan(api, "events", f"{query}&page_size=50", part=0)
+    nulls = page_plan(api, "events", f"{query}&page_size=50", part=1)
+
+    for plan in (below, nulls):
+        assert scan in plan and "Index Cond" in plan, plan
+        assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("query, indexed", [
+    ("ordering=-rank&cursor=after-4", "rank"),
+    ("ordering=-title&cursor=after-2", "title"),
+])
+def test_sqlite_serves_a_descending_cursor_page_over_nulls_from_the_descending_index(api, db, query, indexed):
+    crowded_events(30)
+    events = Schema.objects.get(slug="events")
+    column = f"f{field(events, indexed).pk}"
+
+    below = sqlite_page_plan(api, "events", f"{query}&page_size=50", part=0)
+    nulls = sqlite_page_plan(api, "events", f"{query}&page_size=50", part=1)
+
+    assert f"USING INDEX fx_{column}_dx ({column}<?)" in below, below
+    assert f"({column}=?)" in nulls and "USE TEMP B-TREE" not in below + nulls, nulls
 
 
 # Indexes ---------------------------------------------------------------------------------
