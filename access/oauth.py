@@ -96,11 +96,19 @@ class ScopedValidator(OAuth2Validator):
         return False
 
     def _load_access_token(self, token):
-        # The toolkit's lookup, run on every request with a token, without the
-        # ORDER BY that ``first()`` compiles: the checksum is unique.
-        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        tokens = get_access_token_model().objects.select_related("application", "user")
-        return next(iter(tokens.filter(token_checksum=checksum)[:1]), None)
+        return load_access_token(token)
+
+
+def load_access_token(token: str):
+    """The stored access token whose checksum this is, with its application and user, or None.
+
+    The toolkit's lookup, without the ORDER BY that ``first()`` compiles: the
+    checksum is unique. The bearer check (``access.bearer``) runs it on every
+    request with a token.
+    """
+    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    tokens = get_access_token_model().objects.select_related("application", "user")
+    return next(iter(tokens.filter(token_checksum=checksum)[:1]), None)
 
 
 # Endpoints ----------------------------------------------------------------------------
