@@ -456,6 +456,59 @@ def test_sqlite_serves_a_descending_cursor_page_over_nulls_from_the_descending_i
     assert f"({column}=?)" in nulls and "USE TEMP B-TREE" not in below + nulls, nulls
 
 
+def common_and_rare_events(rows: int = 6000):
+    """Events whose kind is one of four but for a rare one, with more rows than SQLite's statistics sample."""
+    schema = create_schema(slug="events", name="Events", fields=[
+        dict(name="kind", type="enum", choices=["talk", "workshop", "panel", "rare"], indexed=True),
+        dict(name="rank", type="integer", indexed=True),
+    ])
+    seed("events", rows, seed=5)
+    model = current_catalog().get("events").model
+    model.objects.filter(kind="rare").update(kind="talk")
+    model.objects.filter(pk__in=[7, 70, 700]).update(kind="rare")
+    return schema
+
+
+@pytest.mark.parametrize("query", ["kind=talk&ordering=-rank", "kind=talk&ordering=rank&page=3",
+                                   "kind=talk&ordering=-rank&cursor=after-40",
+                                   "kind=panel&rank__gte=100&ordering=-rank"])
+def test_sqlite_serves_a_common_values_page_from_the_orders_index(api, db, query):
+    """Sampled statistics put every value at a thousand rows or so: SQLite would read the filter's
+    index and sort every match. The count shows the matches are many, so the order's index serves."""
+    schema = common_and_rare_events()
+    rank = field(schema, "rank").pk
+
+    plan = sqlite_page_plan(api, "events", query)
+
+    assert f"USING INDEX fx_f{rank}_" in plan, plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+def test_sqlite_serves_a_rare_values_page_from_the_filters_index(api, db):
+    schema = common_and_rare_events()
+
+    plan = sqlite_page_plan(api, "events", "kind=rare&ordering=-rank")
+
+    assert f"USING INDEX fx_f{field(schema, 'kind').pk}_ix (f{field(schema, 'kind').pk}=?)" in plan, plan
+
+
+@pytest.mark.parametrize("query", ["kind=talk&ordering=-rank", "kind=rare&ordering=-rank",
+                                   "kind=workshop&ordering=rank"])
+def test_a_steered_page_holds_the_same_rows_in_the_same_order(api, db, query):
+    common_and_rare_events()
+    model = current_catalog().get("events").model
+    kind = parse_qs(query)["kind"][0]
+    ordering = parse_qs(query)["ordering"][0]
+    expected = expected_order(list(model.objects.filter(kind=kind).values("id", "rank")), ordering)
+
+    numbered = [row["id"] for number in (1, 2, 30) for row in
+                api.get(f"/api/v1/events/?{query}&page_size=50&page={number}").json().get("results", [])]
+    by_cursor = api.get(f"/api/v1/events/?{query}&page_size=50&cursor=after-{expected[1]}").json()
+
+    assert numbered == [*expected[:100], *expected[1450:1500]]
+    assert [row["id"] for row in by_cursor["results"]] == expected[2:52]
+
+
 # Indexes ---------------------------------------------------------------------------------
 
 

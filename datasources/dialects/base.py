@@ -12,6 +12,10 @@ from __future__ import annotations
 
 class Dialect:
     vendor: str = ""
+    # Whether the planner must be kept from a filter's index for the order's
+    # index to serve a page (``unindexed``); a planner that weighs the page's
+    # LIMIT against its statistics needs no telling.
+    needs_order_hint: bool = False
 
     def contains(self, text: str, part: str) -> str:
         """True where ``part`` occurs in ``text``, code point for code point (case matters)."""
@@ -32,6 +36,10 @@ class Dialect:
     def code_point_order(self, text: str) -> str:
         """``text`` as an ORDER BY key that sorts by code point, not by a language's collation."""
         raise NotImplementedError
+
+    def unindexed(self, operand: str) -> str:
+        """``operand`` with the same value, as an expression no index serves."""
+        return operand
 
     def index_catalog(self) -> str:
         """A query for the ``(table, index)`` pairs of every index of the connection's own tables."""

@@ -60,3 +60,13 @@ class CodePointOrder(Func):
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return dialect_for(connection).code_point_order(sql), params
+
+
+class Unindexed(Func):
+    """A column's value, as an expression the planner cannot serve from the column's index."""
+
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return dialect_for(connection).unindexed(sql), params

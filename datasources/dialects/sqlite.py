@@ -22,6 +22,9 @@ def _lowercase(value):
 
 class SQLiteDialect(Dialect):
     vendor = "sqlite"
+    # With an equality filter on one indexed column and an order on another,
+    # SQLite reads the filter's index and sorts every match, however many.
+    needs_order_hint = True
 
     def contains(self, text, part):
         return f"instr({text}, {part}) > 0"
@@ -35,6 +38,10 @@ class SQLiteDialect(Dialect):
 
     def code_point_order(self, text):
         return f"{text} COLLATE BINARY"
+
+    def unindexed(self, operand):
+        # SQLite's documented way to keep an index from a term: the no-op unary plus.
+        return f"+{operand}"
 
     def index_catalog(self):
         return "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index'"
