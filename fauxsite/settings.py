@@ -100,11 +100,12 @@ MIDDLEWARE = [
     "fauxsite.middleware.BlockMiddleware",
     "fauxsite.middleware.LengthRequiredMiddleware",
     "fauxsite.middleware.RateLimitHeadersMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin's; resource requests that send no cookie skip them.
+    "fauxsite.cookieless.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "fauxsite.cookieless.CsrfViewMiddleware",
+    "fauxsite.cookieless.AuthenticationMiddleware",
+    "fauxsite.cookieless.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
