@@ -6,7 +6,8 @@ What a list costs at 10,000 and at 1,000,000 rows, in-process (no network).
 
 In a throwaway data directory (and throwaway PostgreSQL databases), two
 schemas, ``items10000`` and ``items1000000``, with indexed ``rank`` (integer)
-and ``genre`` (enum) fields and an unindexed ``price``, are seeded with
+and ``genre`` (enum) fields, an indexed nullable ``score`` (some of it
+null) and an unindexed ``price``, are seeded with
 fauxsite's own seeding, and each request runs through Django's test client,
 middleware included, on both sizes in turns: the median wall time of
 ``--repeat`` runs after two warm-ups, in milliseconds.
@@ -107,6 +108,8 @@ def _make_items(slug: str) -> None:
         dict(name="genre", type="enum", choices=["fiction", "science", "history", "poetry"], indexed=True),
         dict(name="rank", type="integer", min_value=0, max_value=10_000_000, indexed=True),
         dict(name="price", type="decimal", max_digits=8, decimal_places=2, min_value=0),
+        dict(name="score", type="integer", min_value=0, max_value=100_000, indexed=True, required=False,
+             nullable=True),
     ])
 
 
@@ -122,6 +125,9 @@ def _requests(client, base: str, size: int) -> dict[str, str]:
         "cursor page, ordering=rank (after row 5,000)": f"{base}?cursor=after-{anchor}&ordering=rank",
         "ordering=-rank, page 1": f"{base}?ordering=-rank",
         "cursor page, ordering=-rank (after row 5,000)": f"{base}?cursor=after-{anchor}&ordering=-rank",
+        # Past the row with the median score: the rows below it, with the nulls still to come.
+        "cursor page, ordering=-score, nullable (mid-list)":
+            f"{base}?cursor=after-{_middle(client, base, 'score', size)}&ordering=-score",
         "filtered, rank=<value> (indexed)": f"{base}?rank={some_rank}",
         "filtered, genre=poetry (indexed)": f"{base}?genre=poetry",
         "filtered, genre=poetry&ordering=-rank (indexed)": f"{base}?genre=poetry&ordering=-rank",
@@ -130,6 +136,12 @@ def _requests(client, base: str, size: int) -> dict[str, str]:
             f"{base}?genre=fiction&rank__gte=5000000&ordering=-rank",
         "filtered, price__lt=1 (not indexed)": f"{base}?price__lt=1",
     }
+
+
+def _middle(client, base: str, name: str, size: int) -> int:
+    """The id of a row halfway down the list in ``-name`` order (a cursor page deep in the table)."""
+    page = client.get(f"{base}?ordering=-{name}&page_size=1&page={size // 2}").json()
+    return page["results"][0]["id"]
 
 
 def _time_in_turns(client, paths: list[str], repeat: int) -> list[list[float]]:
