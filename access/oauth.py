@@ -17,6 +17,7 @@ an issued token is shown once and can never be shown again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -30,6 +31,7 @@ from oauth2_provider.models import get_access_token_model, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
+from access.plain_lookup import PlainLookup
 from access.ratelimits import count_oauth_request
 from schemas.errors import problem
 
@@ -102,13 +104,17 @@ class ScopedValidator(OAuth2Validator):
 def load_access_token(token: str):
     """The stored access token whose checksum this is, with its application and user, or None.
 
-    The toolkit's lookup, without the ORDER BY that ``first()`` compiles: the
-    checksum is unique. The bearer check (``access.bearer``) runs it on every
-    request with a token.
+    The toolkit's lookup (``select_related("application", "user")`` by the
+    unique checksum), run on every request with a token, so in plain SQL
+    written once rather than compiled per call.
     """
     checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    tokens = get_access_token_model().objects.select_related("application", "user")
-    return next(iter(tokens.filter(token_checksum=checksum)[:1]), None)
+    return _token_by_checksum().get(checksum)
+
+
+@functools.cache
+def _token_by_checksum() -> PlainLookup:
+    return PlainLookup(get_access_token_model(), "token_checksum", related=("application", "user"))
 
 
 # Endpoints ----------------------------------------------------------------------------

@@ -1,20 +1,25 @@
-"""The bearer check gives django-oauth-toolkit's verdict on every kind of Authorization header."""
+"""The bearer check gives django-oauth-toolkit's verdict on every kind of Authorization header,
+and loads the token as the ORM would."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.models import get_access_token_model
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from access.oauth import issue_token
+from access.oauth import issue_token, load_access_token
 from access.policy import BearerAuthentication
 from tests.conftest import ALL_DATABASES
 from tests.oauth_helpers import bearer, make_application
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
+
+AccessToken = get_access_token_model()
 
 
 @pytest.fixture
@@ -89,3 +94,24 @@ def test_it_reads_with_a_valid_token_as_its_application(tokens):
     response = APIClient().get("/api/v1/authors/", **bearer(tokens["for_user"]))
 
     assert response.status_code == 200
+
+
+def _loaded(instance) -> tuple:
+    if instance is None:
+        return None
+    values = {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+    return type(instance), instance._state.db, instance._state.adding, values
+
+
+@pytest.mark.parametrize("kind", ["valid", "for_user", "expired", "bound", "revoked"])
+def test_it_loads_a_token_as_the_orm_does_in_one_statement(tokens, kind, django_assert_num_queries):
+    checksum = hashlib.sha256(tokens[kind].encode()).hexdigest()
+    orm = AccessToken.objects.select_related("application", "user").filter(token_checksum=checksum).first()
+
+    with django_assert_num_queries(1):
+        token = load_access_token(tokens[kind])
+        related = (token.application, token.user) if token is not None else (None, None)
+
+    assert _loaded(token) == _loaded(orm)
+    if orm is not None:
+        assert [_loaded(instance) for instance in related] == [_loaded(orm.application), _loaded(orm.user)]
