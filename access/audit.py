@@ -43,6 +43,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from access.models import AuditEntry
+from access.plain_sql import PlainInsert
 from core.actors import Actor, actor_of, origin_of, run_id
 from core.requests import current_request
 
@@ -58,12 +59,15 @@ API_ACTIONS = {
 
 # Entries: who and where come from ``core.actors`` -----------------------------------------
 
+# Every API write records one: in an INSERT written once, not compiled per entry.
+_new_entries = PlainInsert(AuditEntry)
+
 
 def record(action: str, object_type: str, *, request=None, actor: Actor | None = None,
            object_id="", object_repr: str = "", schema_slug: str = "", before=None, after=None,
            details: dict | None = None) -> AuditEntry:
     actor = actor or actor_of(request)
-    return AuditEntry.objects.create(
+    return _new_entries.save(AuditEntry(
         action=action,
         origin=origin_of(request),
         object_type=object_type,
@@ -80,7 +84,7 @@ def record(action: str, object_type: str, *, request=None, actor: Actor | None =
         before=before,
         after=after,
         details=details or {},
-    )
+    ))
 
 
 # API writes ------------------------------------------------------------------------

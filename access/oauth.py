@@ -31,7 +31,7 @@ from oauth2_provider.models import get_access_token_model, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
-from access.plain_lookup import PlainLookup
+from access.plain_sql import PlainLookup
 from access.ratelimits import count_oauth_request
 from schemas.errors import problem
 

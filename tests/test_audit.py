@@ -198,3 +198,22 @@ def test_it_records_an_application_deleted_with_its_tokens():
         "system", None, "retired: read")
     deleted = AuditEntry.objects.get(object_type="application", action="deleted")
     assert deleted.object_repr == "retired"
+
+
+def test_it_writes_an_entry_in_one_statement_as_the_orm_reads_it_back(library, staff,
+                                                                     django_assert_num_queries):
+    from access import audit
+
+    application = make_application("writer")
+    details = {"rows": 3, "nested": {"b": [1, 2.5, None], "a": "ü"}}
+    with django_assert_num_queries(1):
+        entry = audit.record(AuditEntry.Action.ROWS_SEEDED, "rows", schema_slug="books",
+                             actor=audit.Actor("application", "writer", user=staff, application=application),
+                             object_id=7, object_repr="3 mock rows into books", after={"x": 1},
+                             details=details)
+
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert entry.pk is not None and not entry._state.adding
+    assert (stored.actor_user, stored.actor_application, stored.before) == (staff, application, None)
+    for field in AuditEntry._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(entry, field.attname), field.name

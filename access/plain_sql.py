@@ -1,20 +1,22 @@
 """
-One row by a unique column, with the rows it refers to, in plain SQL written once.
+Statements every request sends, in plain SQL written once per database.
 
-The ORM compiles a ``select_related`` query again on every call; for a lookup
-that every request makes (a bearer token with its application and user) the
-compilation costs five times the statement. ``CatalogRevision.current`` reads
-the revision in plain SQL for the same reason. ``PlainLookup`` writes the
-statement once per database and builds what the ORM would: every concrete
-field, through the same converters the ORM applies, and each related row
-cached on the instance (None where the reference is empty).
+The ORM compiles a query again on every call; for a statement that every
+request sends (a bearer token looked up with its application and user, the
+audit entry of a write) the compilation costs more than the statement.
+``CatalogRevision.current`` reads the revision in plain SQL for the same
+reason. Both classes here write the statement once per database and do what
+the ORM would: ``PlainLookup`` builds every concrete field through the ORM's
+own converters and caches each related row on the instance (None where the
+reference is empty); ``PlainInsert`` prepares each value as ``save()`` does
+and sets the new primary key. Neither sends model signals.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class _Part:
 
 
 class PlainLookup:
+    """One row by a unique column, with the rows its foreign keys in ``related`` point to."""
+
     def __init__(self, model, column: str, related: tuple[str, ...] = ()):
         self.model = model
         self.column = column
@@ -93,6 +97,49 @@ class PlainLookup:
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
         return part.model.from_db(using, part.attnames, values)
+
+
+class PlainInsert:
+    """A new row of ``model`` from an instance without a key: every concrete field but the automatic one."""
+
+    def __init__(self, model):
+        self.model = model
+        self._statements: dict[str, tuple[str, list, bool]] = {}
+
+    def save(self, instance):
+        using = router.db_for_write(self.model, instance=instance)
+        connection = connections[using]
+        sql, fields, returns_key = self._statement(using)
+        values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            if returns_key:
+                key = connection.ops.fetch_returned_insert_columns(cursor, ())[0]
+            else:
+                meta = self.model._meta
+                key = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+        instance.pk = key
+        instance._state.adding = False
+        instance._state.db = using
+        return instance
+
+    def _statement(self, using: str) -> tuple[str, list, bool]:
+        statement = self._statements.get(using)
+        if statement is None:
+            statement = self._statements[using] = self._write(connections[using])
+        return statement
+
+    def _write(self, connection) -> tuple[str, list, bool]:
+        quote = connection.ops.quote_name
+        meta = self.model._meta
+        # The database numbers the row, as save() leaves it to on a new instance.
+        fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+        sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        returns_key = connection.features.can_return_columns_from_insert
+        if returns_key:
+            sql += " " + connection.ops.return_insert_columns([meta.pk])[0]
+        return sql, fields, returns_key
 
 
 def _converters(field, alias: str, connection) -> tuple[list, object]:
