@@ -18,6 +18,7 @@ from schemas.catalog import Resource, bind_request_catalog
 from schemas.filters import NamedFiltersBackend, ResourceSearchFilter, StrictOrderingFilter
 from schemas.models import Source
 from schemas.pagination import ResourcePagination
+from schemas.rows import as_rows
 from schemas.signals import resource_written
 
 SOURCE_HEADER = "X-Fauxsite-Source"
@@ -77,6 +78,8 @@ class ResourceViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = self.resource.model.objects.all()
+        if self._reads_rows():
+            return as_rows(queryset)
         joined = [name for name in self.expand_fields if self._same_database(name)]
         fetched = [name for name in self.expand_fields if not self._same_database(name)]
         if joined:
@@ -85,6 +88,12 @@ class ResourceViewSet(viewsets.ModelViewSet):
             # A row in another database cannot be joined; one query per field.
             queryset = queryset.prefetch_related(*fetched)
         return queryset
+
+    def _reads_rows(self) -> bool:
+        """A read serializes each row once: from its values, not a model instance built for it."""
+        if self.request is None or self.request.method not in ("GET", "HEAD") or self.expand_fields:
+            return False
+        return self.resource.serializer_class.readers_for(self.selected_fields, rows=True) is not None
 
     def _same_database(self, field_name: str) -> bool:
         target = self.resource.target(field_name).model

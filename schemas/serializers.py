@@ -12,17 +12,19 @@ are refused by name, a unique value already taken is a 409 naming the field,
 from __future__ import annotations
 
 import copy
+import decimal
 from collections.abc import Callable, Mapping
-from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from django.db import models
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from schemas import values
 from schemas.errors import Conflict
+from schemas.rows import Row, column_positions
 
 if TYPE_CHECKING:
     from schemas.catalog import Resource
@@ -44,6 +46,11 @@ STRICT_FIELDS = {
     models.UUIDField: values.StrictUUIDField,
     models.JSONField: values.CanonicalJSONField,
 }
+
+# Row readers are kept for this many ``fields=`` selections per schema.
+MAX_CACHED_SELECTIONS = 64
+# Each served field's name and the function that reads its value from a row.
+Readers = list[tuple[str, Callable]]
 
 
 class ResourceSerializer(serializers.ModelSerializer):
@@ -159,7 +166,10 @@ class ResourceSerializer(serializers.ModelSerializer):
         return super().update(instance, validated_data)
 
     def to_representation(self, instance):
-        readers = self._row_readers if isinstance(instance, models.Model) else None
+        if isinstance(instance, Row):
+            readers = self.readers_for(self._only, rows=True)
+        else:
+            readers = self._row_readers if isinstance(instance, models.Model) else None
         if readers is None:
             data = super().to_representation(instance)
         else:
@@ -170,12 +180,36 @@ class ResourceSerializer(serializers.ModelSerializer):
                 data[name] = None if related is None else self._expanded(name).to_representation(related)
         return data
 
-    @cached_property
-    def _row_readers(self) -> list[tuple[str, Callable]] | None:
-        # Built once per serializer, so once per page for a list: each row
-        # then costs one read and one ``to_representation`` per field.
-        readers = [(field.field_name, row_reader(field, self.Meta.model)) for field in self._readable_fields]
-        return None if any(read is None for _name, read in readers) else readers
+    @property
+    def _row_readers(self) -> Readers | None:
+        return type(self).readers_for(self._only)
+
+    @classmethod
+    def readers_for(cls, only: frozenset[str] | None, *, rows: bool = False) -> Readers | None:
+        """The readers of the fields ``only`` selects (all when None), or None for DRF's walk.
+
+        They read model instances, or with ``rows`` ``schemas.rows.Row``
+        tuples. Built once per class and selection, so once per schema and
+        catalog revision: a request neither copies the fields nor builds
+        readers. Each row then costs one read and one ``to_representation``
+        per field.
+        """
+        built = cls.__dict__.get("_readers_by_selection")
+        if built is None:
+            built = cls._readers_by_selection = {}
+        key = (only, rows)
+        if key in built:
+            return built[key]
+        # Bound to a serializer of their own, without a request's context:
+        # none of these fields reads it to represent a value.
+        model = cls.Meta.model
+        positions = column_positions(model) if rows else None
+        fields = cls(only=only)._readable_fields
+        readers = [(field.field_name, row_reader(field, model, positions)) for field in fields]
+        readers = None if any(read is None for _name, read in readers) else readers
+        if len(built) < MAX_CACHED_SELECTIONS:
+            built[key] = readers
+        return readers
 
     def _expanded(self, name: str) -> ResourceSerializer:
         # One serializer per expanded field and page, not one per row.
@@ -185,14 +219,16 @@ class ResourceSerializer(serializers.ModelSerializer):
         return expanded[name]
 
 
-def row_reader(field, model) -> Callable | None:
+def row_reader(field, model, positions: dict[str, int] | None = None) -> Callable | None:
     """What ``Serializer.to_representation`` does for one field of a model row, minus the detour.
 
     DRF reads a value through ``get_attribute`` (a source walk, an exception
     handler, a ``PKOnlyObject`` for a reference) and then skips
     ``to_representation`` for None. The reader takes the model attribute
-    straight and calls the same ``to_representation``, so the output is the
-    same. None for a field it cannot read that way: the row keeps DRF's path.
+    straight, or with ``positions`` (``schemas.rows.column_positions``) the
+    same value from a ``Row``, and calls the same ``to_representation``, so
+    the output is the same. None for a field it cannot read that way: the
+    row keeps DRF's path.
     """
     if len(field.source_attrs) != 1 or field.source == "*":
         return None
@@ -200,16 +236,51 @@ def row_reader(field, model) -> Callable | None:
         if field.pk_field is not None or not field.use_pk_only_optimization():
             return None
         # The id column itself, which is what ``serializable_value`` reads.
-        return attrgetter(model._meta.get_field(field.source).attname)
+        return _column_reader(model._meta.get_field(field.source).attname, positions)
     if type(field).get_attribute is not serializers.Field.get_attribute:
         return None
-    read, represent = attrgetter(field.source), field.to_representation
+    read, represent = _column_reader(field.source, positions), _representation(field)
+    if read is None:
+        return None
 
     def reader(instance):
         value = read(instance)
         return None if value is None else represent(value)
 
     return reader
+
+
+def _column_reader(name: str, positions: dict[str, int] | None) -> Callable | None:
+    if positions is None:
+        return attrgetter(name)
+    return itemgetter(positions[name]) if name in positions else None
+
+
+def _representation(field) -> Callable:
+    """``field.to_representation``, or the same function with its per-call set-up done once."""
+    if type(field).to_representation is serializers.DecimalField.to_representation:
+        return _decimal_representation(field)
+    return field.to_representation
+
+
+def _decimal_representation(field) -> Callable:
+    # DRF's DecimalField copies the decimal context and computes the
+    # exponent on every value; both depend on the field alone.
+    coerce_to_string = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce_to_string or field.localize or field.normalize_output or field.decimal_places is None:
+        return field.to_representation
+    exponent = decimal.Decimal(".1") ** field.decimal_places
+    context = decimal.getcontext().copy()
+    if field.max_digits is not None:
+        context.prec = field.max_digits
+    rounding = field.rounding
+
+    def represent(value) -> str:
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value).strip())
+        return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+
+    return represent
 
 
 def build_serializer(resource: Resource) -> type[ResourceSerializer]:
