@@ -43,9 +43,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from access.models import AuditEntry
-from access.plain_sql import PlainInsert
 from core.actors import Actor, actor_of, origin_of, run_id
 from core.requests import current_request
+from datasources.plain_sql import PlainInsert
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from oauth2_provider.models import get_access_token_model, set_token_value
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
-from access.plain_sql import PlainLookup
 from access.ratelimits import count_oauth_request
+from datasources.plain_sql import PlainLookup
 from schemas.errors import problem
 
 MAX_ISSUED_TOKEN_SECONDS = 366 * 24 * 3600

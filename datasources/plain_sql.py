@@ -3,7 +3,8 @@ Statements every request sends, in plain SQL written once per database.
 
 The ORM compiles a query again on every call; for a statement that every
 request sends (a bearer token looked up with its application and user, the
-audit entry of a write) the compilation costs more than the statement.
+row a written reference points to, the audit entry of a write) the
+compilation costs more than the statement.
 ``CatalogRevision.current`` reads the revision in plain SQL for the same
 reason. Both classes here write the statement once per database and do what
 the ORM would: ``PlainLookup`` builds every concrete field through the ORM's
@@ -14,6 +15,7 @@ and sets the new primary key. Neither sends model signals.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
@@ -44,9 +46,9 @@ class PlainLookup:
         self.related = related
         self._statements: dict[str, tuple[str, tuple[_Part, ...]]] = {}
 
-    def get(self, value):
+    def get(self, value, using: str | None = None):
         """The instance whose ``column`` is ``value``, with its related rows, or None."""
-        using = router.db_for_read(self.model)
+        using = using or router.db_for_read(self.model)
         connection = connections[using]
         sql, parts = self._statement(using)
         with connection.cursor() as cursor:
@@ -140,6 +142,20 @@ class PlainInsert:
         if returns_key:
             sql += " " + connection.ops.return_insert_columns([meta.pk])[0]
         return sql, fields, returns_key
+
+
+_BY_KEY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def lookup_by_key(model) -> PlainLookup:
+    """The lookup of ``model``'s rows by primary key, written once per model class.
+
+    Runtime models are rebuilt at each catalog revision; their lookups go with them.
+    """
+    lookup = _BY_KEY.get(model)
+    if lookup is None:
+        lookup = _BY_KEY[model] = PlainLookup(model, model._meta.pk.name)
+    return lookup
 
 
 def _converters(field, alias: str, connection) -> tuple[list, object]:
