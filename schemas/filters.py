@@ -328,6 +328,12 @@ class ResourceSearchFilter(drf_filters.SearchFilter):
         "spaces and commas) must occur in one of them."
     )
 
+    def filter_queryset(self, request, queryset, view):
+        # No search asked for: DRF would still build and run a field to read "".
+        if self.search_param not in request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_search_terms(self, request):
         try:
             return super().get_search_terms(request)
