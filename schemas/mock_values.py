@@ -12,8 +12,10 @@ Two ways to draw them:
 - columns (``column_source``, ``reference_column``): a batch of one field's
   values at a time, for bulk seeding. A unique field keeps nothing per row:
   numbers and dates walk their range in a seeded order that never repeats
-  (``Shuffled``), text is checked against the table once per batch
-  (``StoredValues``), so memory stays flat however many rows are seeded;
+  (``Shuffled``), emails are composed so that they never repeat
+  (``schemas.mock_emails``), other text is checked against the table once
+  per batch (``StoredValues``), so memory stays flat however many rows are
+  seeded;
 - one value per call (``value_source``, ``reference_source``), for a
   factory-boy factory that builds rows one at a time.
 
@@ -53,6 +55,7 @@ from faker.providers import BaseProvider
 from rstr.rstr_base import ALPHABETS
 
 if TYPE_CHECKING:
+    from schemas.mock_emails import DistinctEmails
     from schemas.models import Field
 
 # Share of null values in a field that allows null.
@@ -77,6 +80,8 @@ WINDOW_END = datetime(2026, 1, 1, tzinfo=UTC)
 SECONDS_PER_DAY = 86_400
 # Values per query when checking a batch against the table.
 CHECK_CHUNK = 2048
+# An email field's length when it states none (RFC 5321's limit, Django's EmailField default).
+MAX_EMAIL_LENGTH = 254
 
 # Shapes of email addresses and URLs that Django's validators accept, checked
 # first because a regular expression costs far less than the validators.
@@ -308,9 +313,14 @@ class StringValues(Values):
         provide, fit = self.bound_provider(), self._fit
         lo, hi = self.min_length, self.max_length or float("inf")
         texts = []
-        for _ in range(count):
-            text = self._called(provide)
-            texts.append(text if lo <= len(text) <= hi else fit(text))
+        try:
+            for _ in range(count):
+                text = provide()
+                if not isinstance(text, str):
+                    text = str(text)
+                texts.append(text if lo <= len(text) <= hi else fit(text))
+        except TypeError as error:
+            raise self._unusable(error) from error
         return texts
 
     def _called(self, provide: Callable[[], Any]) -> str:
@@ -430,6 +440,23 @@ class CheckedTextValues(StringValues):
 class EmailValues(CheckedTextValues):
     fallback_format = "user{n}@example.com"
     plain = PLAIN_EMAIL
+
+    def distinct(self) -> DistinctEmails | None:
+        """Addresses that never repeat, for a unique field; None where Faker's must be checked instead.
+
+        A provider chosen for the field is kept, and so is a pattern: only the
+        default ``email()`` is replaced by addresses of the same shapes.
+        """
+        if self.field.faker or self.field.pattern:
+            return None
+        # Imported here: the composer walks its addresses with this module's Shuffled.
+        from schemas.mock_emails import DistinctEmails
+
+        return DistinctEmails.of(
+            self.context.faker, self.random, capacity=self.context.capacity,
+            fits=lambda address: bool(PLAIN_EMAIL.fullmatch(address)),
+            lengths=range(self.min_length, (self.max_length or MAX_EMAIL_LENGTH) + 1),
+        )
 
     def variant(self, value: str, n: int) -> str | None:
         local, _, domain = value.rpartition("@")
@@ -682,6 +709,9 @@ def field_values(field: Field, model_field: models.Field, context: GenerationCon
 
 
 class Column(Protocol):
+    # Whether ``take`` queries the table, which must then hold every batch taken before.
+    reads_table: bool
+
     def take(self, count: int, *, up_to: bool = False) -> list:
         """``count`` values; with ``up_to``, fewer when a unique field runs out."""
 
@@ -763,6 +793,8 @@ def _padded(values: list) -> list:
 class ValueColumn:
     """Values as drawn: a field that needs no check."""
 
+    reads_table = False
+
     def __init__(self, values: Values):
         self.values = values
 
@@ -772,6 +804,8 @@ class ValueColumn:
 
 class DomainColumn:
     """A unique boolean or enum: the values not in the table yet, in a seeded order."""
+
+    reads_table = False  # once, before the first batch
 
     def __init__(self, values: Values, stored: StoredValues):
         domain = values.domain()
@@ -788,41 +822,54 @@ class DomainColumn:
         return taken
 
 
-class ShuffledColumn:
-    """A unique number, date or time: its whole range in a seeded order, so never a repeat.
+class DistinctColumn:
+    """Values that never repeat by construction: a unique number, date or time, or an email.
 
-    Only values already in the table need a check, and only when it had some.
+    ``draw(count)`` gives up to ``count`` values none given before, fewer once
+    there are none left. Only values already in the table need a check, and
+    only when it had some.
     """
 
-    def __init__(self, values: StepValues, stored: StoredValues):
+    def __init__(self, values: Values, draw: Callable[[int], list], stored: StoredValues):
         self.values = values
-        self.order = Shuffled(values.hi - values.lo + 1, values.random)
+        self.draw = draw
         self.stored = stored if stored.any() else None
+
+    @property
+    def reads_table(self) -> bool:
+        return self.stored is not None
 
     def take(self, count: int, *, up_to: bool = False) -> list:
         found: list = []
         while len(found) < count:
             wanted = count - len(found)
-            units = self._units(wanted)
-            values = [self.values.to_value(self.values.lo + unit) for unit in units]
+            drawn = self.draw(wanted)
+            values = drawn
             if self.stored is not None:
                 taken = self.stored.taken(values)
                 values = [value for value in values if value not in taken]
             found.extend(values)
-            if len(units) < wanted:
-                break  # every value of the range was given
+            if len(drawn) < wanted:
+                break  # every value was given
         if len(found) < count and not up_to:
             raise _exhausted(self.values)
         return found
 
-    def _units(self, count: int) -> list[int]:
-        units = []
+
+def _range_walk(values: StepValues) -> Callable[[int], list]:
+    """A unique number, date or time: its whole range in a seeded order."""
+    order = Shuffled(values.hi - values.lo + 1, values.random)
+
+    def draw(count: int) -> list:
+        drawn = []
         for _ in range(count):
-            unit = self.order.next()
+            unit = order.next()
             if unit is None:
                 break
-            units.append(unit)
-        return units
+            drawn.append(values.to_value(values.lo + unit))
+        return drawn
+
+    return draw
 
 
 class CheckedColumn:
@@ -832,6 +879,8 @@ class CheckedColumn:
     ``-42``, ...) with numbers one digit longer each round. Earlier batches
     are in the table by the time the next one is checked, so nothing is kept.
     """
+
+    reads_table = True
 
     def __init__(self, values: Values, stored: StoredValues):
         self.values = values
@@ -872,8 +921,9 @@ class CheckedColumn:
         return sorted(repeated)
 
     def _replacement(self, original: Any, attempt: int) -> Any:
-        # Text from a pattern has no numbered variants: only fresh draws fit it.
-        if attempt < FRESH_TRIES or getattr(self.values.field, "pattern", ""):
+        # Text from a pattern has no numbered variants: only fresh draws fit it,
+        # as they do where no draw fitted at all (an email field too short for Faker's).
+        if attempt < FRESH_TRIES or original is None or getattr(self.values.field, "pattern", ""):
             return self.values.candidate()
         digits = attempt - FRESH_TRIES + 1
         return self.values.variant(original, self.values.random.randrange(1, 10**digits * 10))
@@ -889,6 +939,10 @@ class NullableColumn:
     def __init__(self, inner: Column, random: random_module.Random):
         self.inner = inner
         self.random = random
+
+    @property
+    def reads_table(self) -> bool:
+        return self.inner.reads_table
 
     def take(self, count: int, *, up_to: bool = False) -> list:
         draw = self.random.random
@@ -919,7 +973,10 @@ def _unique_column(values: Values, stored: StoredValues) -> Column:
     if values.domain() is not None:
         return DomainColumn(values, stored)
     if isinstance(values, StepValues) and not values.field.faker:
-        return ShuffledColumn(values, stored)
+        return DistinctColumn(values, _range_walk(values), stored)
+    emails = values.distinct() if isinstance(values, EmailValues) else None
+    if emails is not None:
+        return DistinctColumn(values, emails.take, stored)
     if isinstance(values, UUIDValues):
         # 122 random bits: a repeat among a billion rows has a chance of about
         # 1 in 10^19, below that of a disk error, so none is looked for.
@@ -999,6 +1056,10 @@ class ReferenceColumn:
         self.unique = unique
         self.stored = stored if stored is not None and (to_itself or stored.any()) else None
         self.order = Shuffled(runs.total, random) if unique and not to_itself else None
+
+    @property
+    def reads_table(self) -> bool:
+        return self.stored is not None
 
     def take(self, count: int, *, own_ids: Sequence[int] = ()) -> list:
         nulls = [self.nullable and self.null_random.random() < NULL_RATE for _ in range(count)]

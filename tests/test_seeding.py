@@ -561,3 +561,83 @@ def test_it_takes_ids_as_the_database_would_after_seeding_a_self_reference():
     assert sorted(model.objects.values_list("pk", flat=True)) == [6, 7, 8, 9, 10, 11]
     assert created.pk == 11
     assert set(model.objects.values_list("manager_id", flat=True)) <= {6, 7, 8, 9, 10}
+
+
+def email_column(slug, field_name, *, capacity, first_names=None, last_names=None, seed=1):
+    """A unique email column drawn from an English Faker, with name lists cut down when given."""
+    faker = mock_values.seeded_faker("en_US", seed)
+    person = next(p for p in faker.factories[0].get_providers() if hasattr(p, "last_names"))
+    if first_names is not None:
+        person.first_names, person.last_names = first_names, last_names
+    table = resource(slug)
+    field = next(f for f in table.fields if f.name == field_name)
+    context = mock_values.GenerationContext(faker, slug, capacity, seed=seed)
+    return mock_values.column_source(field, table.model._meta.get_field(field_name), context)
+
+
+def test_it_composes_every_address_of_a_small_name_pool_once_then_says_none_is_left():
+    # 2 first and 2 last names on 3 domains: 12 "first.last", 600 "first##", 156 "?last" addresses.
+    make_schema("people", [dict(name="email", type="email", unique=True)])
+    column = email_column("people", "email", capacity=768, first_names=("Ann", "Bob"),
+                          last_names=("Lee", "O'Kim"))
+    model_field = resource("people").model._meta.get_field("email")
+
+    emails = [email for _ in range(8) for email in column.take(96)]
+
+    assert len(set(emails)) == len(emails) == 768
+    assert {email.count(".") for email in emails if "." in email.split("@")[0]} == {2}
+    assert "ann.okim@example.org" in emails and "bob07@example.net" in emails and "zlee@example.com" in emails
+    for email in emails:
+        model_field.run_validators(email)
+    assert column.take(5, up_to=True) == []
+    with pytest.raises(mock_values.ExhaustedError, match=r"people\.email is unique and has no value left"):
+        column.take(1)
+
+
+def test_it_checks_faker_addresses_where_the_names_cannot_make_enough():
+    make_schema("people", [dict(name="email", type="email", unique=True)])
+
+    column = email_column("people", "email", capacity=769, first_names=("Ann", "Bob"),
+                          last_names=("Lee", "Kim"))
+    emails = column.take(800)
+
+    assert isinstance(column, mock_values.CheckedColumn)
+    assert len(set(emails)) == len(emails) == 800
+
+
+def test_it_seeds_unique_emails_of_faker_shapes_distinct_ignoring_case():
+    make_schema("people", [dict(name="email", type="email", unique=True),
+                           dict(name="short", type="email", unique=True, max_length=26)])
+
+    seeding.seed("people", 3000, seed=4, batch_size=700)
+    seeding.seed("people", 3000, seed=4, batch_size=700)
+
+    model = resource("people").model
+    first = {name.lower() for name in EnglishNames.first_names}
+    last = {name.lower().replace("'", "") for name in EnglishNames.last_names}
+    for name in ("email", "short"):
+        emails = list(model.objects.values_list(name, flat=True))
+        assert len({email.lower() for email in emails}) == len(emails) == 6000, name
+    for email in model.objects.values_list("email", flat=True):
+        local, domain = email.split("@")
+        given, _, family = local.partition(".")
+        assert domain in ("example.org", "example.com", "example.net")
+        assert ((given in first and family in last) or (local[:-2] in first and local[-2:].isdigit())
+                or local[1:] in last), email
+    # "first.last" addresses can be longer than 26: only the other two shapes fit.
+    assert not any("." in email.split("@")[0] for email in model.objects.values_list("short", flat=True))
+    assert_valid("people")
+
+
+def test_it_gives_the_same_unique_emails_for_the_same_seed_whatever_the_batch_size():
+    make_schema("people", [dict(name="email", type="email", unique=True, nullable=True)])
+
+    seeding.seed("people", 500, seed=9, batch_size=7)
+    small = rows("people")
+    seeding.seed("people", 500, seed=9, batch_size=5000, reset=True)
+    same = rows("people")
+    seeding.seed("people", 500, seed=10, reset=True)
+
+    assert same == small
+    assert rows("people") != small
+    assert 400 < sum(email is not None for (email,) in small) < 500
