@@ -2,9 +2,11 @@
 Seeding: mock rows for schemas' fixtures tables, and fresh values for columns.
 
 ``seed`` generates rows a batch at a time, one column per field
-(``schemas.mock_values``), and inserts each batch in one statement: COPY on
-PostgreSQL, a prepared ``executemany`` on SQLite. Nothing is kept per row, so
-a million rows take the memory of one batch; factory-boy is bypassed here
+(``schemas.mock_values``), and inserts them with COPY on PostgreSQL (one for
+the whole run unless a batch must read the ones before it in the table) and
+a prepared ``executemany`` per batch on SQLite. Nothing is kept per row, so
+a million rows take the memory of one batch (and, on SQLite, of a page cache
+bounded by ``SQLITE_SEEDING_CACHE_KIB``); factory-boy is bypassed here
 because building a model instance per row cost more than making its values
 (``schemas.factories`` still builds rows one at a time for code that wants
 them). The same ``seed`` number gives the same rows in any process: every
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -56,6 +59,9 @@ __all__ = [
 BATCH_SIZE = 5000
 # Rows SQLite reads per index to estimate how values spread after seeding.
 SQLITE_ANALYSIS_ROWS = 1000
+# SQLite's page cache while seeding (KiB): most of a million rows' unique
+# index, a bounded cost in memory, held only until the rows are in.
+SQLITE_SEEDING_CACHE_KIB = 64 * 1024
 
 Progress = Callable[[int], None]
 
@@ -259,14 +265,15 @@ class _Run:
         progress = self.progress_for(table)
         started = time.perf_counter()
         inserted = 0
-        while inserted < count:
-            size = min(self.batch_size, count - inserted)
-            ids = inserter.reserve_ids(size) if rows.to_itself else []
-            inserter.insert(rows.batch(size, ids), ids, size)
-            rows.inserted(ids)
-            inserted += size
-            if progress:
-                progress(size)
+        with inserter.loading(in_one_statement=not rows.reads_table):
+            while inserted < count:
+                size = min(self.batch_size, count - inserted)
+                ids = inserter.reserve_ids(size) if rows.to_itself else []
+                inserter.insert(rows.batch(size, ids), ids, size)
+                rows.inserted(ids)
+                inserted += size
+                if progress:
+                    progress(size)
         inserter.analyze()
         return SeedResult(table.schema.slug, inserted, time.perf_counter() - started)
 
@@ -335,6 +342,11 @@ class _RowSource:
         for column in self.to_itself:
             column.grow(ids)
 
+    @property
+    def reads_table(self) -> bool:
+        """Whether a batch depends on the batches before it being in the table already."""
+        return bool(self.to_itself) or any(column.reads_table for column in self.columns)
+
 
 # Inserting ------------------------------------------------------------------------
 
@@ -351,6 +363,9 @@ class _Inserter:
         self.connection = connections[router.db_for_write(model) or _alias()]
         self.copy = self.connection.vendor == "postgresql"
         self.adapters = [_adapter(model_field, self.connection) for model_field in model_fields]
+        self.has_columns = bool(model_fields) or with_ids
+        # The COPY every batch goes into, while ``loading`` keeps one open.
+        self.stream = None
         quote = self.connection.ops.quote_name
         columns = [model._meta.pk.column] if with_ids else []
         columns += [model_field.column for model_field in model_fields]
@@ -387,6 +402,52 @@ class _Inserter:
             row = cursor.fetchone()
         return row[0] if row else 0
 
+    @contextmanager
+    def loading(self, *, in_one_statement: bool) -> Iterator[None]:
+        """Where the batches go while the rows are inserted.
+
+        ``in_one_statement``: no batch reads the table, so on PostgreSQL every
+        batch goes into one COPY, which the server takes in on its own core
+        while the next batch is made; a COPY per batch made each side wait for
+        the other (the server's share is mostly the unique indexes).
+        """
+        if self.copy and in_one_statement and self.has_columns:
+            with self._one_copy():
+                yield
+        elif self.connection.vendor == "sqlite":
+            with self._larger_cache():
+                yield
+        else:
+            yield
+
+    @contextmanager
+    def _one_copy(self) -> Iterator[None]:
+        with self.connection.wrap_database_errors, self.connection.cursor() as cursor, \
+                cursor.copy(self.statement) as copy:
+            self.stream = copy
+            try:
+                yield
+            finally:
+                self.stream = None
+
+    @contextmanager
+    def _larger_cache(self) -> Iterator[None]:
+        """Room in memory for the pages the rows go to, on SQLite, given back afterwards.
+
+        A unique index (an email) takes its new keys at random places: past
+        SQLite's default cache of 2 MB, most inserts read a page back from the
+        file first, which made inserting cost as much as making the values.
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            before = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_SEEDING_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
     def analyze(self) -> None:
         """Tell the query planner how the table's values spread now that it holds its rows.
 
@@ -408,6 +469,11 @@ class _Inserter:
         ]
         if ids:
             adapted.insert(0, ids)
+        if self.stream is not None:
+            write = self.stream.write_row
+            for row in zip(*adapted, strict=True):
+                write(row)
+            return
         with self.connection.cursor() as cursor:
             if not adapted:
                 # A schema without fields: rows of nothing but an id.
@@ -551,6 +617,7 @@ class _Constant:
     """One value for every row."""
 
     value: Any
+    reads_table = False
 
     def take(self, count: int, *, up_to: bool = False) -> list:
         return [self.value] * count

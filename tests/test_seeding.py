@@ -443,12 +443,32 @@ def test_it_inserts_each_batch_with_one_executemany_on_sqlite():
     assert resource("notes").model.objects.count() == 25
 
 
-def test_it_inserts_each_batch_with_copy_on_postgresql(monkeypatch):
+def test_it_gives_back_the_page_cache_it_took_on_sqlite():
+    if fixtures_vendor() != "sqlite":
+        pytest.skip("the fixtures database is not SQLite")
+    make_schema("people", [dict(name="email", type="email", unique=True)])
+    connection = connections["fixtures"]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+
+    seeding.seed("people", 30, seed=1)
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == before != -seeding.SQLITE_SEEDING_CACHE_KIB
+    assert resource("people").model.objects.count() == 30
+
+
+def test_it_inserts_every_batch_with_one_copy_on_postgresql_unless_a_batch_reads_the_table(monkeypatch):
     if fixtures_vendor() != "postgresql":
         pytest.skip("the fixtures database is not PostgreSQL")
     make_schema("notes", [dict(name="text", type="string", max_length=30),
                           dict(name="extra", type="json", required=False),
-                          dict(name="at", type="datetime"), dict(name="token", type="uuid")])
+                          dict(name="at", type="datetime"), dict(name="token", type="uuid"),
+                          dict(name="email", type="email", unique=True)])
+    # A unique name is checked against the batches already in the table.
+    make_schema("names", [dict(name="name", type="string", faker="first_name", unique=True)])
     copies = []
     copy = psycopg.Cursor.copy
     monkeypatch.setattr(psycopg.Cursor, "copy", lambda self, statement, *a, **k: (
@@ -456,11 +476,16 @@ def test_it_inserts_each_batch_with_copy_on_postgresql(monkeypatch):
 
     with CaptureQueriesContext(connections["fixtures"]) as queries:
         seeding.seed("notes", 25, seed=1, batch_size=10)
+    in_one = len(copies)
+    seeding.seed("names", 1200, seed=1, batch_size=500)
 
-    assert len(copies) == 3
+    assert in_one == 1
+    assert len(copies) == 4
     assert all(statement.startswith("COPY ") for statement in copies)
     assert not [query for query in queries if "INSERT" in query["sql"]]
     assert resource("notes").model.objects.count() == 25
+    names = list(resource("names").model.objects.values_list("name", flat=True))
+    assert len(set(names)) == len(names) == 1200
     assert_valid("notes")
 
 
