@@ -18,13 +18,15 @@ from schemas.catalog import Resource, bind_request_catalog
 from schemas.filters import NamedFiltersBackend, ResourceSearchFilter, StrictOrderingFilter
 from schemas.models import Source
 from schemas.pagination import ResourcePagination
-from schemas.rows import as_rows
+from schemas.rows import LARGEST_KEY, as_rows, row_by_pk
 from schemas.signals import resource_written
 
 SOURCE_HEADER = "X-Fauxsite-Source"
 CONTROL_PARAMETERS = frozenset(
     {"page", "page_size", "ordering", "search", "fields", "expand", "format"}
 )
+# The query parameters a retrieve read by its key alone may carry.
+KEY_ONLY_PARAMETERS = frozenset({"fields", "format"})
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
@@ -95,11 +97,25 @@ class ResourceViewSet(viewsets.ModelViewSet):
             return False
         return self.resource.serializer_class.readers_for(self.selected_fields, rows=True) is not None
 
+    def _reads_one_row_by_key(self) -> bool:
+        """A plain retrieve: no filter, search or ordering to check or apply, only the key."""
+        return (
+            self._reads_rows()
+            and self.request.query_params.keys() <= KEY_ONLY_PARAMETERS
+            and int(self.kwargs["pk"]) <= LARGEST_KEY
+        )
+
     def _same_database(self, field_name: str) -> bool:
         target = self.resource.target(field_name).model
         return target._fauxsite_alias == self.resource.model._fauxsite_alias
 
     def get_object(self):
+        if self._reads_one_row_by_key():
+            row = row_by_pk(self.get_queryset(), int(self.kwargs["pk"]))
+            if row is None:
+                raise NotFound(f"There is no {self.resource.slug} row with id {self.kwargs['pk']}.")
+            self.check_object_permissions(self.request, row)
+            return row
         try:
             return super().get_object()
         except Http404:

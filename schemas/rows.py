@@ -7,11 +7,18 @@ A read serializes each row once; building a model instance for it (its
 field values instead, converted by the same database converters, so each
 value is what the instance's attribute would hold. A row's ``pk`` is its
 first value, as pagination reads it.
+
+``row_by_pk`` reads one row by its key with a statement Django compiled
+once per model and connection: a retrieve's query differs only in the key.
 """
 
 from __future__ import annotations
 
-from django.db.models.query import BaseIterable
+from django.db import connections
+from django.db.models.query import MAX_GET_RESULTS, BaseIterable
+
+# Keys past a 64-bit integer are left to the ORM, which answers them "no row".
+LARGEST_KEY = 2**63 - 1
 
 
 class Row(tuple):
@@ -51,3 +58,53 @@ def as_rows(queryset):
 def column_positions(model) -> dict[str, int]:
     """Each concrete field's ``attname`` and its position in a ``Row`` of ``model``."""
     return {field.attname: position for position, field in enumerate(model._meta.concrete_fields)}
+
+
+def row_by_pk(queryset, pk: int) -> Row | None:
+    """The ``Row`` of ``queryset``'s model and database whose primary key is ``pk``, or None.
+
+    The statement ``queryset.model.objects.get(pk=pk)`` sends, compiled once
+    per model and connection, with the same converters applied.
+    """
+    if not 0 <= pk <= LARGEST_KEY:
+        raise ValueError(f"{pk} is not a key a row can have.")
+    connection = connections[queryset.db]
+    statement = _key_statement(queryset.model, queryset.db, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, (pk,))
+        found = cursor.fetchone()
+    return None if found is None else Row(statement.converted(found, connection))
+
+
+class _KeyStatement:
+    def __init__(self, model, alias: str):
+        queryset = model._default_manager.using(alias).filter(pk=0).order_by()[:MAX_GET_RESULTS]
+        compiler = queryset.query.get_compiler(using=alias)
+        self.sql, params = compiler.as_sql()
+        if tuple(params) != (0,):
+            raise ValueError(f"{model.__name__}'s key lookup takes {params!r}, not the key alone.")
+        columns = [column for column, _sql, _alias in compiler.select]
+        self.converters = list(compiler.get_converters(columns).items())
+
+    def converted(self, found: tuple, connection) -> tuple:
+        if not self.converters:
+            return found
+        values = list(found)
+        for position, (converters, expression) in self.converters:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            values[position] = value
+        return tuple(values)
+
+
+def _key_statement(model, alias: str, connection) -> _KeyStatement:
+    # Kept on the model, so a catalog revision's statements go with its models;
+    # per connection, whose operations the converters belong to.
+    statements = model.__dict__.get("_fauxsite_key_statements")
+    if statements is None:
+        statements = model._fauxsite_key_statements = {}
+    key = (alias, id(connection))
+    if key not in statements:
+        statements[key] = _KeyStatement(model, alias)
+    return statements[key]

@@ -94,3 +94,15 @@ def test_a_row_of_annotated_or_extra_columns_keeps_the_model_columns(every_type)
 
     assert list(as_rows(annotated)) == list(as_rows(queryset))
     assert as_rows(queryset)[0] == queryset.values_list(*column_positions(every_type.model))[0]
+
+
+def test_a_retrieve_by_key_answers_as_the_orm_does(api, every_type):
+    last = every_type.model.objects.order_by("pk").last()
+
+    assert api.get(f"/api/v1/every/{last.pk}/").json()["id"] == last.pk
+    assert api.get(f"/api/v1/every/{last.pk + 1}/").status_code == 404
+    assert api.get(f"/api/v1/every/{2**63}/").status_code == 404
+    assert api.get(f"/api/v1/every/{2**63 - 1}/").status_code == 404
+    # A filter still applies to a retrieve, and an unknown order is still refused.
+    assert api.get(f"/api/v1/every/{last.pk}/?id={last.pk + 1}").status_code == 404
+    assert api.get(f"/api/v1/every/{last.pk}/?ordering=nothing").status_code == 400
