@@ -14,6 +14,9 @@ statement instead: its ``OperationalError`` is answered 503 with
 ``Retry-After`` (``fauxsite.errors``), and Django's end-of-request check
 (``close_if_unusable_or_obsolete``, which tests a connection that saw an
 error) closes the connection, so the request after it connects afresh.
+
+Its schema editor (``fauxsite.postgresql.schema``) leaves out the pattern
+indexes Django adds for LIKE on the fixtures database, which never runs LIKE.
 """
 
 from time import monotonic
@@ -21,8 +24,11 @@ from time import monotonic
 from django.conf import settings
 from django.db.backends.postgresql import base
 
+from fauxsite.postgresql.schema import DatabaseSchemaEditor
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
     # When a request last used this connection without an error.
     _last_used: float = float("-inf")
 
