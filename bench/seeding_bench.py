@@ -128,7 +128,8 @@ def _in_database(engine: str, options, arguments: list[str], rows: int) -> dict:
             environment.pop(variable, None)
         names = []
         if engine == "postgresql":
-            names = ["fauxsite_seedbench_default", "fauxsite_seedbench_fixtures"]
+            # Named per run: two people benchmarking on one server must not drop each other's.
+            names = [f"fauxsite_seedbench_{os.getpid()}_{alias}" for alias in ("default", "fixtures")]
             _recreate(options.postgres, names)
             environment["DATABASE_URL"] = _with_database(options.postgres, names[0])
             environment["FIXTURES_DATABASE_URL"] = _with_database(options.postgres, names[1])
