@@ -19,9 +19,12 @@ meaning, so none is refused for the company it keeps.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -53,10 +56,53 @@ def bounded_count(queryset, limit: int) -> Count:
     """The number of rows when at most ``limit``; otherwise "more than ``limit``".
 
     ``COUNT(*)`` over a subquery with ``LIMIT limit + 1``: no engine reads
-    further than that.
+    further than that. The statement is the one ``.count()`` of the limited
+    query sends, written around the compiled subquery: ``.count()`` would
+    clone and compile it once more inside its aggregation, and a whole table's
+    is the same on every request, so it is compiled once per model and database.
     """
-    counted = queryset.order_by().values("pk")[: limit + 1].count()
+    try:
+        sql, params = _count_statement(queryset, limit)
+    except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
+        return Count(0, True)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = cursor.fetchone()[0]
     return Count(counted, True) if counted <= limit else Count(limit + 1, False)
+
+
+# The COUNT of a whole table, per model (weakly: a catalog revision builds new ones) and database.
+_WHOLE_TABLE_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
+    whole_table = _reads_whole_table(queryset.query)
+    if whole_table:
+        statement = _WHOLE_TABLE_COUNTS.get(queryset.model, {}).get((queryset.db, limit))
+        if statement is not None:
+            return statement
+    counted = queryset.order_by().values_list("pk")[: limit + 1]
+    sql, params = counted.query.get_compiler(queryset.db).as_sql()
+    statement = f"SELECT COUNT(*) FROM ({sql}) subquery", tuple(params)
+    if whole_table:
+        _WHOLE_TABLE_COUNTS.setdefault(queryset.model, {})[(queryset.db, limit)] = statement
+    return statement
+
+
+def _reads_whole_table(query) -> bool:
+    """True when ``query`` is its model's table as it is: nothing filters, joins, groups or slices it."""
+    return (
+        not query.where
+        and len(query.alias_map) <= 1
+        and not query.annotations
+        and not query.extra
+        and not query.extra_tables
+        and not query.distinct
+        and query.group_by is None
+        and query.combinator is None
+        and query.low_mark == 0
+        and query.high_mark is None
+    )
 
 
 class ResourcePagination(BasePagination):
