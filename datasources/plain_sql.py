@@ -145,6 +145,7 @@ class PlainInsert:
 
 
 _BY_KEY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def lookup_by_key(model) -> PlainLookup:
@@ -156,6 +157,14 @@ def lookup_by_key(model) -> PlainLookup:
     if lookup is None:
         lookup = _BY_KEY[model] = PlainLookup(model, model._meta.pk.name)
     return lookup
+
+
+def insert_for(model) -> PlainInsert:
+    """The INSERT of ``model``'s new rows, written once per model class (and so per catalog revision)."""
+    insert = _INSERTS.get(model)
+    if insert is None:
+        insert = _INSERTS[model] = PlainInsert(model)
+    return insert
 
 
 def _converters(field, alias: str, connection) -> tuple[list, object]:
