@@ -4,7 +4,9 @@ Made through the change service, as the admin and imports make schemas: a
 model's ``save()`` alone creates no fixtures table and bumps no revision.
 """
 
-from schemas.changes import create_schema
+from schemas import field_types, seeding
+from schemas.catalog import Resource, current_catalog
+from schemas.changes import add_field, create_schema
 from schemas.models import Schema
 
 
@@ -40,3 +42,17 @@ def make_books(authors: Schema) -> Schema:
 def make_library() -> tuple[Schema, Schema]:
     authors = make_authors()
     return authors, make_books(authors)
+
+
+def make_every_type(rows: int, seed: int) -> Resource:
+    """``every``: one optional field of each registered type, ``rows`` mock rows and a row of nulls."""
+    schema = create_schema(slug="every", name="Every")
+    for position, name in enumerate(field_types.REGISTRY, start=1):
+        options = {"choices": ["a", "bb"]} if name == "enum" else {}
+        if name == "reference":
+            options = {"to": schema}
+        add_field(schema=schema, position=position, name=f"f_{name}", type=name, required=False, **options)
+    seeding.seed("every", rows, seed=seed)
+    resource = current_catalog().get("every")
+    resource.model.objects.create()  # nulls in every nullable column
+    return resource

@@ -1,16 +1,15 @@
 """Fixture tables carry no LIKE pattern indexes: fauxsite's text filters never run LIKE."""
 
-import logging
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connections
 
 from schemas.builder import fixture_table_name
 from schemas.changes import add_field, create_schema
 from schemas.index_repair import repair_indexes
 from tests.conftest import ALL_DATABASES
+from tests.test_index_repair import migrate
 from tests.test_list_at_size import field, fixture_indexes
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -68,13 +67,6 @@ def add_pattern_index(schema, name: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE INDEX "{index}" ON "{table}" ("{column}"{opclass})')
     return index
-
-
-def migrate(caplog) -> str:
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="schemas.index_repair"):
-        call_command("migrate", interactive=False)
-    return caplog.text
 
 
 def test_migrate_drops_an_existing_pattern_index_and_then_does_nothing(db, caplog):

@@ -4,26 +4,15 @@ import pytest
 from django.db import connections
 
 from datasources.plain_sql import lookup_by_key
-from schemas import field_types, seeding
-from schemas.catalog import current_catalog
-from schemas.changes import add_field, create_schema
 from tests.conftest import ALL_DATABASES
+from tests.library import make_every_type
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
 
 @pytest.fixture
 def every_type():
-    schema = create_schema(slug="every", name="Every")
-    for position, name in enumerate(field_types.REGISTRY, start=1):
-        options = {"choices": ["a", "bb"]} if name == "enum" else {}
-        if name == "reference":
-            options = {"to": schema}
-        add_field(schema=schema, position=position, name=f"f_{name}", type=name, required=False, **options)
-    seeding.seed("every", 20, seed=5)
-    model = current_catalog().get("every").model
-    model.objects.create()  # nulls in every nullable column
-    return model
+    return make_every_type(rows=20, seed=5).model
 
 
 def _values(instance) -> dict:

@@ -7,28 +7,17 @@ from django.db.models import F
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from schemas import field_types, seeding
-from schemas.catalog import current_catalog
-from schemas.changes import add_field, create_schema
 from schemas.rows import as_rows, column_positions
 from tests.conftest import ALL_DATABASES
+from tests.library import make_every_type
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
 
 
 @pytest.fixture
 def every_type():
-    schema = create_schema(slug="every", name="Every")
-    for position, name in enumerate(field_types.REGISTRY, start=1):
-        options = {"choices": ["a", "bb"]} if name == "enum" else {}
-        if name == "reference":
-            options = {"to": schema}
-        add_field(schema=schema, position=position, name=f"f_{name}", type=name, required=False, **options)
-    seeding.seed("every", 60, seed=11)
-    resource = current_catalog().get("every")
-    # Nulls in every nullable column, which the readers answer without to_representation.
-    resource.model.objects.create()
-    return resource
+    # Its row of nulls is answered by the readers without to_representation.
+    return make_every_type(rows=60, seed=11)
 
 
 def drf_walk(serializer, row) -> dict:
