@@ -5,8 +5,10 @@ Real fauxsite server processes for tests that cross process boundaries.
 SQLite files in a temporary data folder, or, when the suite runs on
 PostgreSQL (``DATABASE_URL`` / ``FIXTURES_DATABASE_URL`` are set), a fresh
 pair of databases with unique names on the same servers, dropped afterwards.
-It migrates once, collects static files (``DEBUG`` is off, as in production,
-so the admin and the docs need the manifest), then starts ``count`` gunicorn
+The default database starts as a copy of one migrated once per test process
+(migrating costs seconds, a copy next to nothing), and the static files
+(``DEBUG`` is off, as in production, so the admin and the docs need the
+manifest) are collected once per process too. It then starts ``count`` gunicorn
 processes with one sync worker each on free loopback ports and waits for
 ``/healthz``. The servers are stopped (terminate, then kill) however the
 block ends. These databases belong to the servers, not to pytest-django:
@@ -19,10 +21,13 @@ fixture with a superuser to log in as, and ``ServerGroup.manage(...)`` runs
 
 from __future__ import annotations
 
+import atexit
+import functools
 import importlib.util
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -73,34 +78,101 @@ def _with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
-@contextmanager
-def fresh_postgres_database(url: str, name: str) -> Iterator[str]:
-    """A new, empty database ``name`` on the server of ``url``; yields its URL and drops it afterwards."""
+def _create_database(url: str, name: str, template: str | None = None) -> None:
     import psycopg
     from psycopg import sql
 
-    maintenance_url = _with_database(url, "postgres")
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as connection:
+        connection.execute(create)
+
+
+def _drop_database(url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as connection:
+        # FORCE ends the sessions a killed server may have left behind.
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def fresh_postgres_database(url: str, name: str, template: str | None = None) -> Iterator[str]:
+    """A new database ``name`` (empty, or a copy of ``template``) on the server of ``url``.
+
+    Yields its URL and drops it afterwards.
+    """
+    _create_database(url, name, template)
     try:
         yield _with_database(url, name)
     finally:
-        with psycopg.connect(maintenance_url, autocommit=True) as connection:
-            # FORCE ends the sessions a killed server may have left behind.
-            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            connection.execute(drop)
+        _drop_database(url, name)
 
 
-def _database_variables(stack: ExitStack) -> dict[str, str]:
-    """DATABASE_URL / FIXTURES_DATABASE_URL for fresh databases, mirroring the calling process."""
+def _migrate(data_dir: Path, database_variables: dict[str, str]) -> None:
+    ServerGroup(server_environment(data_dir, database_variables), data_dir).manage(
+        "migrate", "--noinput", "-v", "0")
+
+
+@functools.cache
+def _migrated_sqlite_default() -> Path:
+    """A default SQLite database migrated once per process, removed when the process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="fauxsite-servers-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _migrate(folder, {})
+    return folder / "default.sqlite3"
+
+
+@functools.cache
+def _migrated_postgres_default(url: str) -> str:
+    """The name of a database migrated once per process on the server of ``url``, dropped at exit."""
+    name = f"fauxsite_servers_template_{uuid.uuid4().hex[:10]}"
+    _create_database(url, name)
+    atexit.register(_drop_database, url, name)
+    folder = Path(tempfile.mkdtemp(prefix="fauxsite-servers-template-"))
+    try:
+        _migrate(folder, {"DATABASE_URL": _with_database(url, name)})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return name
+
+
+@functools.cache
+def _collected_static() -> Path:
+    """Static files collected once per process: they depend on the code only, so every group shares them."""
+    folder = Path(tempfile.mkdtemp(prefix="fauxsite-servers-static-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    ServerGroup(server_environment(folder, {}), folder).manage("collectstatic", "--noinput", "-v", "0")
+    return folder / "static"
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    # The backup API copies a consistent database, whatever the journal holds.
+    origin, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        origin.backup(copy)
+    finally:
+        origin.close()
+        copy.close()
+
+
+def _database_variables(stack: ExitStack, data_dir: Path) -> dict[str, str]:
+    """DATABASE_URL / FIXTURES_DATABASE_URL for fresh databases, mirroring the calling process.
+
+    The default database is a copy of a migrated one, in ``data_dir`` when it is SQLite.
+    """
     default_url = os.environ.get("DATABASE_URL", "")
     fixtures_url = os.environ.get("FIXTURES_DATABASE_URL", "") or default_url
     name = f"fauxsite_servers_{uuid.uuid4().hex[:10]}"
     variables = {}
     if default_url:
         variables["DATABASE_URL"] = stack.enter_context(
-            fresh_postgres_database(default_url, f"{name}_default")
+            fresh_postgres_database(default_url, f"{name}_default", _migrated_postgres_default(default_url))
         )
+    else:
+        _copy_sqlite(_migrated_sqlite_default(), data_dir / "default.sqlite3")
     if fixtures_url:
         variables["FIXTURES_DATABASE_URL"] = stack.enter_context(
             fresh_postgres_database(fixtures_url, f"{name}_fixtures")
@@ -108,7 +180,8 @@ def _database_variables(stack: ExitStack) -> dict[str, str]:
     return variables
 
 
-def server_environment(data_dir: Path, database_variables: dict[str, str]) -> dict[str, str]:
+def server_environment(data_dir: Path, variables: dict[str, str]) -> dict[str, str]:
+    """The servers' environment: ``variables`` (database URLs, settings) over the test defaults."""
     environment = {key: value for key, value in os.environ.items() if key not in DROPPED_VARIABLES}
     environment.update(
         DJANGO_SETTINGS_MODULE="fauxsite.settings",
@@ -117,8 +190,8 @@ def server_environment(data_dir: Path, database_variables: dict[str, str]) -> di
         FAUXSITE_DATA_DIR=str(data_dir),
         STATIC_ROOT=str(data_dir / "static"),
         PYTHONUNBUFFERED="1",
-        **database_variables,
     )
+    environment.update(variables)
     return environment
 
 
@@ -252,12 +325,12 @@ def running_servers(
     with ExitStack() as stack:
         data_dir = Path(tempfile.mkdtemp(prefix="fauxsite-servers-"))
         stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
-        variables = {**_database_variables(stack), **(environment or {})}
+        variables = {**_database_variables(stack, data_dir), **(environment or {}),
+                     "STATIC_ROOT": str(_collected_static())}
         group = ServerGroup(server_environment(data_dir, variables), data_dir, admin=admin)
         # Each command pays Django's start-up; overlapping them keeps the setup short.
-        background = [group.start_manage("collectstatic", "--noinput", "-v", "0")]
+        background = []
         stack.callback(_kill_unfinished, background)
-        group.manage("migrate", "--noinput", "-v", "0")
         if admin is not None:
             background.append(group.start_creating_superuser(admin))
         stack.callback(stop_servers, group.servers)
