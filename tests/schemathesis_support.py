@@ -81,6 +81,9 @@ SPECIMENS = {
 SERVER_VARIABLES = {
     "FAUXSITE_READ_RATE_LIMIT": "off",
     "FAUXSITE_WRITE_RATE_LIMIT": "off",
+    # The ST401 check sends invalid tokens to every operation: past 20 a minute
+    # (a fast run) the address would be blocked and every later answer a 429.
+    "FAUXSITE_INVALID_TOKEN_LIMIT": "off",
     # The live database is on loopback, as fauxsite's own may be: name it, as a deployment would.
     "FAUXSITE_DATASOURCE_ALLOWED_HOSTS": "127.0.0.1,localhost,::1",
     # gunicorn answers a request line over 4094 bytes with its own HTML 414; a
