@@ -140,11 +140,7 @@ def contract_server(engine: str, postgres_url: str | None = None) -> Iterator[Co
         if engine == "live":
             name = f"fauxsite_contract_{uuid.uuid4().hex[:10]}"
             live_url = stack.enter_context(fresh_postgres_database(postgres_url, name))
-        schemas = schema_set(DATA_SOURCE if live_url else None)
-        slugs = [schema["slug"] for schema in schemas["schemas"]]
-        _prepare(group, schemas, live_url)
-        group.manage("shell", "-v", "0", "-c", APPLICATION_SETUP.format(scopes=all_scopes(slugs)))
-        output = group.manage("issue_token", "--application", "schemathesis", "--scopes", all_scopes(slugs))
+        output = _prepare(group, schema_set(DATA_SOURCE if live_url else None), live_url)
         yield ContractServer(engine, group.servers[0].url, _token_in(output), group)
 
 
@@ -153,19 +149,34 @@ def _token_in(output: str) -> str:
     return next(line for line in output.splitlines() if re.fullmatch(r"[A-Za-z0-9_-]{32,}", line))
 
 
-def _prepare(group: ServerGroup, schemas: dict, live_url: str | None) -> None:
+def _prepare(group: ServerGroup, schemas: dict, live_url: str | None) -> str:
+    """Imports, seeds (and moves live) the schema set and issues a token; returns the output.
+
+    The commands an operator would run, parsed as on the command line, in one
+    ``manage.py shell``: a process per command would pay Django's start-up a
+    dozen times over.
+    """
     path = group.data_dir / "contract-schemas.json"
     path.write_text(json.dumps(schemas))
-    if live_url:
-        group.manage("add_datasource", DATA_SOURCE, "--url-env", LIVE_URL_VARIABLE,
-                     extra_environment={LIVE_URL_VARIABLE: live_url})
-    group.manage("import_schemas", str(path))
-    group.manage("seed", "--count", str(ROWS_PER_SCHEMA), "--seed", str(SEED))
+    slugs = [schema["slug"] for schema in schemas["schemas"]]
+    commands = [
+        *([("add_datasource", DATA_SOURCE, "--url-env", LIVE_URL_VARIABLE)] if live_url else []),
+        ("import_schemas", str(path)),
+        ("seed", "--count", str(ROWS_PER_SCHEMA), "--seed", str(SEED)),
+    ]
     if live_url:
         # Referenced schemas come first in the file, so their tables exist first.
-        for schema in schemas["schemas"]:
-            group.manage("provision", schema["slug"], "--apply")
-            group.manage("switch_source", schema["slug"], "live", "--copy-rows")
+        for slug in slugs:
+            commands += [("provision", slug, "--apply"), ("switch_source", slug, "live", "--copy-rows")]
+    issue = ("issue_token", "--application", "schemathesis", "--scopes", all_scopes(slugs))
+    script = "\n".join([
+        "from django.core.management import call_command",
+        *(f"call_command(*{command!r})" for command in commands),
+        APPLICATION_SETUP.format(scopes=all_scopes(slugs)),
+        f"call_command(*{issue!r})",
+    ])
+    live_variables = {LIVE_URL_VARIABLE: live_url} if live_url else None
+    return group.manage("shell", "-v", "0", "-c", script, extra_environment=live_variables)
 
 
 def schemathesis_command(server: ContractServer, config: Path) -> list[str]:
