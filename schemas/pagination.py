@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from schemas import cursors, order_hints
+from schemas.rows import reads_whole_table
 
 PAGE_PARAMETER = "page"
 PAGE_SIZE_PARAMETER = "page_size"
@@ -76,7 +77,7 @@ _WHOLE_TABLE_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
-    whole_table = _reads_whole_table(queryset.query)
+    whole_table = reads_whole_table(queryset.query) and not queryset.query.is_sliced
     if whole_table:
         statement = _WHOLE_TABLE_COUNTS.get(queryset.model, {}).get((queryset.db, limit))
         if statement is not None:
@@ -87,22 +88,6 @@ def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
     if whole_table:
         _WHOLE_TABLE_COUNTS.setdefault(queryset.model, {})[(queryset.db, limit)] = statement
     return statement
-
-
-def _reads_whole_table(query) -> bool:
-    """True when ``query`` is its model's table as it is: nothing filters, joins, groups or slices it."""
-    return (
-        not query.where
-        and len(query.alias_map) <= 1
-        and not query.annotations
-        and not query.extra
-        and not query.extra_tables
-        and not query.distinct
-        and query.group_by is None
-        and query.combinator is None
-        and query.low_mark == 0
-        and query.high_mark is None
-    )
 
 
 class ResourcePagination(BasePagination):

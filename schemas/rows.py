@@ -19,6 +19,8 @@ from django.db.models.query import MAX_GET_RESULTS, BaseIterable
 
 # Keys past a 64-bit integer are left to the ORM, which answers them "no row".
 LARGEST_KEY = 2**63 - 1
+# Whole-table page statements kept per model: one per order and slice served.
+MAX_PAGE_STATEMENTS = 64
 
 
 class Row(tuple):
@@ -36,6 +38,9 @@ class RowIterable(BaseIterable):
 
     def __iter__(self):
         queryset = self.queryset
+        if not self.chunked_fetch and reads_whole_table(queryset.query):
+            yield from _page_of_whole_table(queryset)
+            return
         compiler = queryset.query.get_compiler(using=queryset.db)
         results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
         # Extra and annotated columns around the model's: the same slice ModelIterable takes.
@@ -44,6 +49,40 @@ class RowIterable(BaseIterable):
         whole = start == 0 and end == len(compiler.select)
         for row in compiler.results_iter(results):
             yield Row(row if whole else row[start:end])
+
+
+def reads_whole_table(query) -> bool:
+    """True when ``query`` is its model's table as it is, ordered or sliced at most.
+
+    Nothing filters, joins, annotates, groups or locks it: its statement
+    depends only on the model, the order and the slice.
+    """
+    return (
+        not query.where
+        and len(query.alias_map) <= 1
+        and not query.annotations
+        and not query.extra
+        and not query.extra_tables
+        and not query.distinct
+        and query.group_by is None
+        and query.combinator is None
+        and not query.select_for_update
+        and not query.select_related
+        and not query.select
+        and not query.values_select
+        and query.deferred_loading == (frozenset(), True)
+    )
+
+
+def _page_of_whole_table(queryset):
+    """The rows of a whole-table page, by a statement compiled once per model, order and slice."""
+    connection = connections[queryset.db]
+    statement = _page_statement(queryset, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        found = cursor.fetchall()
+    for row in found:
+        yield Row(statement.converted(row, connection))
 
 
 def as_rows(queryset):
@@ -76,13 +115,13 @@ def row_by_pk(queryset, pk: int) -> Row | None:
     return None if found is None else Row(statement.converted(found, connection))
 
 
-class _KeyStatement:
-    def __init__(self, model, alias: str):
-        queryset = model._default_manager.using(alias).filter(pk=0).order_by()[:MAX_GET_RESULTS]
-        compiler = queryset.query.get_compiler(using=alias)
+class _Statement:
+    """A query's SQL and parameters as compiled once, and the converters of its columns."""
+
+    def __init__(self, query, alias: str):
+        compiler = query.get_compiler(using=alias)
         self.sql, params = compiler.as_sql()
-        if tuple(params) != (0,):
-            raise ValueError(f"{model.__name__}'s key lookup takes {params!r}, not the key alone.")
+        self.params = tuple(params)
         columns = [column for column, _sql, _alias in compiler.select]
         self.converters = list(compiler.get_converters(columns).items())
 
@@ -96,6 +135,31 @@ class _KeyStatement:
                 value = converter(value, expression, connection)
             values[position] = value
         return tuple(values)
+
+
+class _KeyStatement(_Statement):
+    def __init__(self, model, alias: str):
+        queryset = model._default_manager.using(alias).filter(pk=0).order_by()[:MAX_GET_RESULTS]
+        super().__init__(queryset.query, alias)
+        if self.params != (0,):
+            raise ValueError(f"{model.__name__}'s key lookup takes {self.params!r}, not the key alone.")
+
+
+def _page_statement(queryset, connection) -> _Statement:
+    # Kept on the model like the key statements; a page differs by its order
+    # and slice, so only so many of them are kept (the first pages, in practice).
+    model, query = queryset.model, queryset.query
+    statements = model.__dict__.get("_fauxsite_page_statements")
+    if statements is None:
+        statements = model._fauxsite_page_statements = {}
+    key = (queryset.db, id(connection), query.order_by, query.extra_order_by, query.default_ordering,
+           query.standard_ordering, query.low_mark, query.high_mark)
+    statement = statements.get(key)
+    if statement is None:
+        statement = _Statement(query, queryset.db)
+        if len(statements) < MAX_PAGE_STATEMENTS:
+            statements[key] = statement
+    return statement
 
 
 def _key_statement(model, alias: str, connection) -> _KeyStatement:
