@@ -3,9 +3,10 @@ Rate limits across two real server processes sharing Redis: the limit holds
 in total, not per process.
 
 Uses Redis on 127.0.0.1:6379 (or FAUXSITE_TEST_REDIS_URL) when it answers,
-else a throwaway ``redis-server`` on a free port. The servers share a
-temporary SQLite data folder; the schema's slug is unique per run, so its
-counters cannot meet those of an earlier run in the same Redis.
+else a throwaway ``redis-server`` on a free port. The servers are a group
+from ``tests.servers`` (databases of their own) with Redis as their cache;
+the schema's slug is unique per run, so its counters cannot meet those of an
+earlier run in the same Redis.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from contextlib import closing
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.servers import running_servers
+
 pytestmark = pytest.mark.servers
 
-REPO = Path(__file__).resolve().parent.parent
 LIMIT = 10
 REQUESTS = 30
 
@@ -77,21 +77,6 @@ def _wait_for(condition, what: str, seconds: float = 30) -> None:
     pytest.fail(f"{what} did not start within {seconds} seconds")
 
 
-def _environment(data_dir: Path, redis_url: str) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "FIXTURES_DATABASE_URL", "DEBUG")}
-    env.update(FAUXSITE_DATA_DIR=str(data_dir), REDIS_URL=redis_url,
-               DJANGO_SETTINGS_MODULE="fauxsite.settings")
-    return env
-
-
-def _manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 SETUP = """
 from oauth2_provider.models import get_application_model
 from schemas.changes import add_field, create_schema
@@ -101,43 +86,19 @@ from access.models import ApplicationScopes
 application = get_application_model().objects.create(name="loadtest", client_type="confidential",
                                                       authorization_grant_type="client-credentials")
 ApplicationScopes.objects.create(application=application, scopes="{slug}:read")
+from django.core.management import call_command
+call_command("issue_token", "--application", "loadtest", "--scopes", "{slug}:read")
 """
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory, redis_url):
-    data_dir = tmp_path_factory.mktemp("shared-data")
-    env = _environment(data_dir, redis_url)
+def servers(redis_url):
     slug = f"shelves{uuid.uuid4().hex[:10]}"
-    _manage(env, "migrate", "--noinput", "-v", "0")
-    # A day's window: a window ending during the test would reset the count.
-    _manage(env, "shell", "-v", "0", "-c", SETUP.format(slug=slug, limit=LIMIT))
-    token = _manage(env, "issue_token", "--application", "loadtest", "--scopes", f"{slug}:read").strip()
-    processes, urls = [], []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--log-level", "warning", "fauxsite.wsgi:application"],
-                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            ))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            _wait_for(lambda url=url: _healthy(url), f"gunicorn at {url}")
-        yield {"urls": urls, "slug": slug, "token": token}
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/healthz", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
+    with running_servers(2, environment={"REDIS_URL": redis_url}) as group:
+        # A day's window: a window ending during the test would reset the count.
+        output = group.manage("shell", "-v", "0", "-c", SETUP.format(slug=slug, limit=LIMIT))
+        token = output.strip().splitlines()[-1]
+        yield {"urls": [server.url for server in group.servers], "slug": slug, "token": token}
 
 
 def test_it_holds_the_limit_in_total_across_processes(servers):
