@@ -100,12 +100,11 @@ MIDDLEWARE = [
     "fauxsite.middleware.BlockMiddleware",
     "fauxsite.middleware.LengthRequiredMiddleware",
     "fauxsite.middleware.RateLimitHeadersMiddleware",
-    # The admin's; resource requests that send no cookie skip them.
-    "fauxsite.cookieless.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "fauxsite.cookieless.CsrfViewMiddleware",
-    "fauxsite.cookieless.AuthenticationMiddleware",
-    "fauxsite.cookieless.MessageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
