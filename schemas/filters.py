@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import BaseCSVField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -246,7 +247,12 @@ class NarrowedFilterSet:
     django-filter deep-copies its filters and builds a form class on every
     request. These filters keep no state between requests (none has a
     ``method``, which is what reads ``parent``), so each narrowed class holds
-    one set of them and one form class; the form still copies its fields.
+    one set of them and one form class.
+
+    Values are read by the form class's own field instances, shared too:
+    cleaning a value changes no field. The form, which deep-copies its
+    fields, is built only when a value is refused, so the 400 is the form's
+    own, named and worded as ever.
     """
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
@@ -256,9 +262,42 @@ class NarrowedFilterSet:
         self.request = request
         self.form_prefix = prefix
         self.filters = self.base_filters
+        self._values = None
 
     def get_form_class(self):
         return self.form_class
+
+    def is_valid(self):
+        if self.is_bound:
+            self._values = self._clean_values()
+        return self._values is not None or super().is_valid()
+
+    @property
+    def qs(self):
+        if self._values is None:  # not checked yet, or refused: the form's path
+            return super().qs
+        if not hasattr(self, "_qs"):
+            queryset = self.queryset.all()
+            # In the form's field order, as django-filter applies them.
+            for name, value in self._values.items():
+                queryset = self.filters[name].filter(queryset, value)
+            self._qs = queryset
+        return self._qs
+
+    def _clean_values(self) -> dict | None:
+        """Each named value as the form's field cleans it, or None once one is refused."""
+        values = {}
+        for name, field in self.form_class.base_fields.items():
+            html_name = f"{self.form_prefix}-{name}" if self.form_prefix else name
+            try:
+                values[name] = field.clean(field.widget.value_from_datadict(self.data, _NO_FILES, html_name))
+            except ValidationError:
+                return None
+        return values
+
+
+# A filter reads no files; the form is given none either.
+_NO_FILES = MultiValueDict()
 
 
 @lru_cache(maxsize=512)
