@@ -4,7 +4,9 @@ Pagination of lists: page numbers, keyset cursors, and a count that stays cheap.
 Every list answers ``{"count", "count_exact", "next", "previous", "results"}``.
 The count is exact up to ``FAUXSITE_EXACT_COUNT_LIMIT`` rows: it is taken
 over a subquery limited to one row more than that, so it never reads past
-it, whatever the table's size. Past it, ``count_exact`` is false and
+it, whatever the table's size. Where an engine counts a whole table without
+reading its rows (SQLite), an unfiltered list asks instead whether a row
+lies past the limit, and only if none does counts the table. Past it, ``count_exact`` is false and
 ``count`` is a lower bound (the limit plus one, or more when the page
 served shows more rows exist). The same rows give the same answer on every
 engine: nothing relies on an engine's estimate.
@@ -30,6 +32,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from datasources.dialects import dialect_for
 from schemas import cursors, order_hints
 from schemas.rows import reads_whole_table
 
@@ -62,14 +65,34 @@ def bounded_count(queryset, limit: int) -> Count:
     clone and compile it once more inside its aggregation, and a whole table's
     is the same on every request, so it is compiled once per model and database.
     """
-    try:
-        sql, params = _count_statement(queryset, limit)
-    except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
-        return Count(0, True)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        counted = cursor.fetchone()[0]
+    connection = connections[queryset.db]
+    if _whole_table(queryset) and dialect_for(connection).counts_tables_without_reading_rows:
+        counted = _count_whole_table(queryset, limit, connection)
+    else:
+        try:
+            sql, params = _count_statement(queryset, limit)
+        except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
+            return Count(0, True)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            counted = cursor.fetchone()[0]
     return Count(counted, True) if counted <= limit else Count(limit + 1, False)
+
+
+def _whole_table(queryset) -> bool:
+    return reads_whole_table(queryset.query, counting=True) and not queryset.query.is_sliced
+
+
+def _count_whole_table(queryset, limit: int, connection) -> int:
+    """Rows up to ``limit``, or ``limit + 1`` when more: a probe past the bound, then ``COUNT(*)``."""
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1 OFFSET %s", (limit,))
+        if cursor.fetchone() is not None:
+            return limit + 1
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")
+        return cursor.fetchone()[0]
 
 
 # The COUNT of a whole table, per model (weakly: a catalog revision builds new ones) and database.
@@ -77,7 +100,7 @@ _WHOLE_TABLE_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
-    whole_table = reads_whole_table(queryset.query) and not queryset.query.is_sliced
+    whole_table = _whole_table(queryset)
     if whole_table:
         statement = _WHOLE_TABLE_COUNTS.get(queryset.model, {}).get((queryset.db, limit))
         if statement is not None:

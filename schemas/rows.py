@@ -51,11 +51,13 @@ class RowIterable(BaseIterable):
             yield Row(row if whole else row[start:end])
 
 
-def reads_whole_table(query) -> bool:
+def reads_whole_table(query, *, counting: bool = False) -> bool:
     """True when ``query`` is its model's table as it is, ordered or sliced at most.
 
     Nothing filters, joins, annotates, groups or locks it: its statement
-    depends only on the model, the order and the slice.
+    depends only on the model, the order and the slice. With ``counting``,
+    ``select_related`` is allowed: it only joins referenced rows in, and a
+    count drops it.
     """
     return (
         not query.where
@@ -67,7 +69,7 @@ def reads_whole_table(query) -> bool:
         and query.group_by is None
         and query.combinator is None
         and not query.select_for_update
-        and not query.select_related
+        and (counting or not query.select_related)
         and not query.select
         and not query.values_select
         and query.deferred_loading == (frozenset(), True)

@@ -31,6 +31,9 @@ def test_it_counts_a_whole_table_and_a_filtered_list_under_each_limit(api, libra
     assert bounded_count(authors, 3) == Count(3, True)
     assert bounded_count(authors, 2) == Count(3, False)
     assert bounded_count(authors, 1) == Count(2, False)
+    # What expand adds joins rows in and counts none.
+    assert bounded_count(authors.select_related(), 3) == Count(3, True)
+    assert bounded_count(authors.select_related(), 2) == Count(3, False)
     assert bounded_count(authors.filter(name__in=["ann", "cyd"]), 2) == Count(2, True)
     assert bounded_count(authors.filter(name__gt="ann"), 1) == Count(2, False)
 

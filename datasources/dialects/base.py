@@ -16,6 +16,10 @@ class Dialect:
     # index to serve a page (``unindexed``); a planner that weighs the page's
     # LIMIT against its statistics needs no telling.
     needs_order_hint: bool = False
+    # Whether ``COUNT(*)`` of a whole table is cheaper than stepping through
+    # as many rows: then a bounded count of a whole table first asks whether
+    # a row lies past the bound, and counts the table only when none does.
+    counts_tables_without_reading_rows: bool = False
 
     def contains(self, text: str, part: str) -> str:
         """True where ``part`` occurs in ``text``, code point for code point (case matters)."""
