@@ -95,9 +95,7 @@ class PlainLookup:
         values = list(row[part.start:part.start + part.width])
         if values[part.pk_index] is None:
             return None
-        for index, (converters, expression) in enumerate(part.converters):
-            for converter in converters:
-                values[index] = converter(values[index], expression, connection)
+        convert_columns(values, enumerate(part.converters), connection)
         return part.model.from_db(using, part.attnames, values)
 
 
@@ -165,6 +163,19 @@ def insert_for(model) -> PlainInsert:
     if insert is None:
         insert = _INSERTS[model] = PlainInsert(model)
     return insert
+
+
+def convert_columns(values: list, converters, connection) -> list:
+    """``values`` with the ORM's converters applied in place, as its compiler applies them.
+
+    ``converters`` pairs a column's position with its (converters, expression).
+    """
+    for position, (functions, expression) in converters:
+        value = values[position]
+        for function in functions:
+            value = function(value, expression, connection)
+        values[position] = value
+    return values
 
 
 def _converters(field, alias: str, connection) -> tuple[list, object]:

@@ -66,11 +66,12 @@ def bounded_count(queryset, limit: int) -> Count:
     is the same on every request, so it is compiled once per model and database.
     """
     connection = connections[queryset.db]
-    if _whole_table(queryset) and dialect_for(connection).counts_tables_without_reading_rows:
+    whole_table = _whole_table(queryset)
+    if whole_table and dialect_for(connection).counts_tables_without_reading_rows:
         counted = _count_whole_table(queryset, limit, connection)
     else:
         try:
-            sql, params = _count_statement(queryset, limit)
+            sql, params = _count_statement(queryset, limit, whole_table)
         except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
             return Count(0, True)
         with connection.cursor() as cursor:
@@ -99,8 +100,7 @@ def _count_whole_table(queryset, limit: int, connection) -> int:
 _WHOLE_TABLE_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
-    whole_table = _whole_table(queryset)
+def _count_statement(queryset, limit: int, whole_table: bool) -> tuple[str, tuple]:
     if whole_table:
         statement = _WHOLE_TABLE_COUNTS.get(queryset.model, {}).get((queryset.db, limit))
         if statement is not None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from django.db import connections
 from django.db.models.query import MAX_GET_RESULTS, BaseIterable
 
+from datasources.plain_sql import convert_columns
+
 # Keys past a 64-bit integer are left to the ORM, which answers them "no row".
 LARGEST_KEY = 2**63 - 1
 # Whole-table page statements kept per model: one per order and slice served.
@@ -130,13 +132,7 @@ class _Statement:
     def converted(self, found: tuple, connection) -> tuple:
         if not self.converters:
             return found
-        values = list(found)
-        for position, (converters, expression) in self.converters:
-            value = values[position]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            values[position] = value
-        return tuple(values)
+        return tuple(convert_columns(list(found), self.converters, connection))
 
 
 class _KeyStatement(_Statement):
@@ -150,10 +146,8 @@ class _KeyStatement(_Statement):
 def _page_statement(queryset, connection) -> _Statement:
     # Kept on the model like the key statements; a page differs by its order
     # and slice, so only so many of them are kept (the first pages, in practice).
-    model, query = queryset.model, queryset.query
-    statements = model.__dict__.get("_fauxsite_page_statements")
-    if statements is None:
-        statements = model._fauxsite_page_statements = {}
+    query = queryset.query
+    statements = _kept_on(queryset.model, "_fauxsite_page_statements")
     key = (queryset.db, id(connection), query.order_by, query.extra_order_by, query.default_ordering,
            query.standard_ordering, query.low_mark, query.high_mark)
     statement = statements.get(key)
@@ -167,10 +161,17 @@ def _page_statement(queryset, connection) -> _Statement:
 def _key_statement(model, alias: str, connection) -> _KeyStatement:
     # Kept on the model, so a catalog revision's statements go with its models;
     # per connection, whose operations the converters belong to.
-    statements = model.__dict__.get("_fauxsite_key_statements")
-    if statements is None:
-        statements = model._fauxsite_key_statements = {}
+    statements = _kept_on(model, "_fauxsite_key_statements")
     key = (alias, id(connection))
     if key not in statements:
         statements[key] = _KeyStatement(model, alias)
     return statements[key]
+
+
+def _kept_on(model, name: str) -> dict:
+    """A dict of statements kept on ``model`` itself, so they go with its catalog revision."""
+    statements = model.__dict__.get(name)
+    if statements is None:
+        statements = {}
+        setattr(model, name, statements)
+    return statements
