@@ -26,6 +26,7 @@ from access import audit, blocks
 from access.models import ApplicationScopes, AuditEntry, Block
 from access.oauth import TokenRequestError, issue_token
 from access.policy import SchemaScopes, grantable_scopes
+from core.record_admin import RecordAdmin
 
 Application = get_application_model()
 
@@ -156,7 +157,7 @@ class BlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(RecordAdmin):
     """The trail, read-only for everyone; exported as JSON lines as filtered."""
 
     # Named, not found by app label: the template kept its path when the model moved to access.
@@ -181,15 +182,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
               "what_changed", "details_shown"]
     readonly_fields = ["what_changed", "details_shown"]
     actions = ["export_action"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="what changed")
     def what_changed(self, entry: AuditEntry):

@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
+from core.record_admin import RecordAdmin
 from datasources import hosts
 from datasources.connect import SourceUnavailable, test_connection
 from datasources.models import DataSource
@@ -205,7 +206,7 @@ def _digest(statements: list[str]) -> str:
 
 
 @admin.register(SourceSwitch)
-class SourceSwitchAdmin(admin.ModelAdmin):
+class SourceSwitchAdmin(RecordAdmin):
     list_display = ["created", "schema", "from_source", "to_source", "rows_copied", "who", "data_source"]
     list_filter = ["to_source"]
     readonly_fields = ["schema", "data_source", "from_source", "to_source", "rows_copied", "user", "actor",
@@ -214,12 +215,3 @@ class SourceSwitchAdmin(admin.ModelAdmin):
     @admin.display(description="who")
     def who(self, switch: SourceSwitch) -> str:
         return str(switch.user) if switch.user else switch.actor
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -29,6 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.record_admin import RecordAdmin
 from schemas import changes, contracts, field_types, fixture_tables
 from schemas.admin_actions import reset_rows, seed_rows
 from schemas.contract_diff import contract_diff
@@ -283,7 +284,7 @@ def _delete_plan(request, schemas: list[Schema]) -> changes.Plan | None:
 
 
 @admin.register(SchemaChange)
-class SchemaChangeAdmin(admin.ModelAdmin):
+class SchemaChangeAdmin(RecordAdmin):
     """The change log: read-only, written by the change service only."""
 
     list_display = ["time", "action", "schema_slugs", "actor_name", "revision"]
@@ -295,15 +296,6 @@ class SchemaChangeAdmin(admin.ModelAdmin):
     ]
     # Newest first; older changes stay in the change log.
     HISTORY_LENGTH = 200
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         history = path(
