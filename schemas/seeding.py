@@ -9,7 +9,12 @@ a million rows take the memory of one batch (and, on SQLite, of a page cache
 bounded by ``SQLITE_SEEDING_CACHE_KIB``); factory-boy is bypassed here
 because building a model instance per row cost more than making its values
 (``schemas.factories`` still builds rows one at a time for code that wants
-them). The same ``seed`` number gives the same rows in any process: every
+them). A seed that at least doubles a table (10,000 rows or more) drops its
+secondary indexes and unique constraints while it loads and builds them
+once afterwards, in the same transaction (``schemas.seed_indexes``); on
+PostgreSQL a table it finds empty is truncated and loaded with COPY FREEZE,
+so its rows are visible to all (index-only scans) with no VACUUM. The same
+``seed`` number gives the same rows in any process: every
 field has a random stream derived from the number, the slug and its name.
 References point at existing rows of the referenced schema, which is seeded
 first when it is empty. Rows always go to the fixtures tables, also for a
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connections, models, router, transaction
 
+from schemas import seed_indexes
 from schemas.builder import build_models
 from schemas.factories import Table
 from schemas.mock_values import (
@@ -258,14 +264,15 @@ class _Run:
     def _insert(self, table: Table, count: int) -> SeedResult:
         number = derive_seed(self.base_seed, table.schema.slug)
         faker = seeded_faker(table.schema.locale, number)
-        capacity = table.model.objects.count() + count
-        context = GenerationContext(faker, table.schema.slug, capacity, seed=number)
+        existing = table.model.objects.count()
+        context = GenerationContext(faker, table.schema.slug, existing + count, seed=number)
         rows = _RowSource(table, context, self, count)
         inserter = _Inserter(table.model, rows.model_fields, with_ids=bool(rows.to_itself))
         progress = self.progress_for(table)
         started = time.perf_counter()
         inserted = 0
-        with inserter.loading(in_one_statement=not rows.reads_table):
+        with inserter.indexes_set_aside(count, existing, keep_columns=rows.read_columns) as emptied, \
+                inserter.loading(in_one_statement=not rows.reads_table, frozen=emptied):
             while inserted < count:
                 size = min(self.batch_size, count - inserted)
                 ids = inserter.reserve_ids(size) if rows.to_itself else []
@@ -347,6 +354,15 @@ class _RowSource:
         """Whether a batch depends on the batches before it being in the table already."""
         return bool(self.to_itself) or any(column.reads_table for column in self.columns)
 
+    @property
+    def read_columns(self) -> set[str]:
+        """The table's columns the batches are checked against while they load."""
+        return {
+            model_field.column
+            for model_field, column in zip(self.model_fields, self.columns, strict=True)
+            if column.reads_table
+        }
+
 
 # Inserting ------------------------------------------------------------------------
 
@@ -403,16 +419,31 @@ class _Inserter:
         return row[0] if row else 0
 
     @contextmanager
-    def loading(self, *, in_one_statement: bool) -> Iterator[None]:
+    def indexes_set_aside(self, count: int, existing: int, *, keep_columns: set[str]) -> Iterator[bool]:
+        """For a seed that at least doubles the table, its indexes dropped while it loads and built after.
+
+        See ``schemas.seed_indexes``. Yields whether the table was empty, so
+        that on PostgreSQL it may be loaded frozen.
+        """
+        if not seed_indexes.worth_setting_aside(count, existing) or self.connection.alias != _alias():
+            yield False
+            return
+        table = self.model._meta.db_table
+        with seed_indexes.built_afterwards(self.connection, table, keep_columns=keep_columns):
+            yield existing == 0
+
+    @contextmanager
+    def loading(self, *, in_one_statement: bool, frozen: bool = False) -> Iterator[None]:
         """Where the batches go while the rows are inserted.
 
         ``in_one_statement``: no batch reads the table, so on PostgreSQL every
         batch goes into one COPY, which the server takes in on its own core
         while the next batch is made; a COPY per batch made each side wait for
         the other (the server's share is mostly the unique indexes).
+        ``frozen``: the table was empty; see ``_one_copy``.
         """
         if self.copy and in_one_statement and self.has_columns:
-            with self._one_copy():
+            with self._one_copy(frozen=frozen):
                 yield
         elif self.connection.vendor == "sqlite":
             with self._larger_cache():
@@ -421,14 +452,33 @@ class _Inserter:
             yield
 
     @contextmanager
-    def _one_copy(self) -> Iterator[None]:
-        with self.connection.wrap_database_errors, self.connection.cursor() as cursor, \
-                cursor.copy(self.statement) as copy:
-            self.stream = copy
-            try:
-                yield
-            finally:
-                self.stream = None
+    def _one_copy(self, *, frozen: bool) -> Iterator[None]:
+        statement = self.statement
+        with self.connection.wrap_database_errors, self.connection.cursor() as cursor:
+            if frozen and self._emptied(cursor):
+                # Rows copied frozen into a table emptied in this transaction
+                # are marked visible to all at once: index-only scans work
+                # without waiting for a VACUUM, which would read the table again.
+                statement += " WITH (FREEZE)"
+            with cursor.copy(statement) as copy:
+                self.stream = copy
+                try:
+                    yield
+                finally:
+                    self.stream = None
+
+    def _emptied(self, cursor) -> bool:
+        """Truncate the table if it holds no row; whether it did.
+
+        Locked first, so that no row committed meanwhile is lost; a seed that
+        sets the indexes aside holds that lock already.
+        """
+        cursor.execute(f"LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {self.table})")
+        if cursor.fetchone()[0]:
+            return False
+        cursor.execute(f"TRUNCATE {self.table}")
+        return True
 
     @contextmanager
     def _larger_cache(self) -> Iterator[None]:
