@@ -34,7 +34,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from datasources.dialects import dialect_for
 from schemas import cursors, order_hints
-from schemas.rows import reads_whole_table
+from schemas.rows import reads_one_table, reads_whole_table, where_of
 
 PAGE_PARAMETER = "page"
 PAGE_SIZE_PARAMETER = "page_size"
@@ -62,8 +62,10 @@ def bounded_count(queryset, limit: int) -> Count:
     ``COUNT(*)`` over a subquery with ``LIMIT limit + 1``: no engine reads
     further than that. The statement is the one ``.count()`` of the limited
     query sends, written around the compiled subquery: ``.count()`` would
-    clone and compile it once more inside its aggregation, and a whole table's
-    is the same on every request, so it is compiled once per model and database.
+    clone and compile it once more inside its aggregation. A count of one
+    table, whole or filtered by plain lookups, differs between requests only
+    in its WHERE clause's parameters, so it is compiled once per model,
+    database and WHERE clause, and only the WHERE clause per request.
     """
     connection = connections[queryset.db]
     whole_table = _whole_table(queryset)
@@ -71,7 +73,7 @@ def bounded_count(queryset, limit: int) -> Count:
         counted = _count_whole_table(queryset, limit, connection)
     else:
         try:
-            sql, params = _count_statement(queryset, limit, whole_table)
+            sql, params = _count_statement(queryset, limit)
         except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
             return Count(0, True)
         with connection.cursor() as cursor:
@@ -96,21 +98,35 @@ def _count_whole_table(queryset, limit: int, connection) -> int:
         return cursor.fetchone()[0]
 
 
-# The COUNT of a whole table, per model (weakly: a catalog revision builds new ones) and database.
-_WHOLE_TABLE_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Count statements per model (weakly: a catalog revision builds new ones),
+# database, limit and WHERE clause; so many at most per model.
+_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+MAX_COUNT_STATEMENTS = 64
 
 
-def _count_statement(queryset, limit: int, whole_table: bool) -> tuple[str, tuple]:
-    if whole_table:
-        statement = _WHOLE_TABLE_COUNTS.get(queryset.model, {}).get((queryset.db, limit))
-        if statement is not None:
-            return statement
+def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
+    query = queryset.query
+    where = None
+    if reads_one_table(query, counting=True) and not query.is_sliced:
+        where = where_of(query, queryset.db)
+    if where is not None:
+        statements = _COUNTS.get(queryset.model, {})
+        sql = statements.get((queryset.db, limit, where[0]))
+        if sql is not None:
+            return sql, where[1]
     counted = queryset.order_by().values_list("pk")[: limit + 1]
-    sql, params = counted.query.get_compiler(queryset.db).as_sql()
-    statement = f"SELECT COUNT(*) FROM ({sql}) subquery", tuple(params)
-    if whole_table:
-        _WHOLE_TABLE_COUNTS.setdefault(queryset.model, {})[(queryset.db, limit)] = statement
-    return statement
+    subquery, params = counted.query.get_compiler(queryset.db).as_sql()
+    sql, params = f"SELECT COUNT(*) FROM ({subquery}) subquery", tuple(params)
+    if where is not None and _takes_only(sql, params, where):
+        statements = _COUNTS.setdefault(queryset.model, {})
+        if len(statements) < MAX_COUNT_STATEMENTS:
+            statements[(queryset.db, limit, where[0])] = sql
+    return sql, params
+
+
+def _takes_only(sql: str, params: tuple, where: tuple[str, tuple]) -> bool:
+    """True when the statement's parameters are the WHERE clause's alone, in the clause compiled alone."""
+    return params == where[1] and (f" WHERE {where[0]}" in sql if where[0] else " WHERE " not in sql)
 
 
 class ResourcePagination(BasePagination):

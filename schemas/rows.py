@@ -10,12 +10,21 @@ first value, as pagination reads it.
 
 ``row_by_pk`` reads one row by its key with a statement Django compiled
 once per model and connection: a retrieve's query differs only in the key.
+A page of a table, whole or filtered on its own columns by plain lookups,
+is read by a statement compiled once per order, slice and WHERE clause:
+only the WHERE is compiled per request (``where_of``), which is what
+differs, and its parameters are the statement's. Anything else (joins,
+annotations, subqueries, expressions as values) takes the ORM's path.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
+from django.db.models.expressions import Col, Func
+from django.db.models.lookups import Lookup
 from django.db.models.query import MAX_GET_RESULTS, BaseIterable
+from django.db.models.sql.where import WhereNode
 
 from datasources.plain_sql import convert_columns
 
@@ -40,9 +49,11 @@ class RowIterable(BaseIterable):
 
     def __iter__(self):
         queryset = self.queryset
-        if not self.chunked_fetch and reads_whole_table(queryset.query):
-            yield from _page_of_whole_table(queryset)
-            return
+        if not self.chunked_fetch and reads_one_table(queryset.query):
+            where = where_of(queryset.query, queryset.db)
+            if where is not None:
+                yield from _page_of_one_table(queryset, where)
+                return
         compiler = queryset.query.get_compiler(using=queryset.db)
         results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
         # Extra and annotated columns around the model's: the same slice ModelIterable takes.
@@ -61,9 +72,13 @@ def reads_whole_table(query, *, counting: bool = False) -> bool:
     ``select_related`` is allowed: it only joins referenced rows in, and a
     count drops it.
     """
+    return not query.where and reads_one_table(query, counting=counting)
+
+
+def reads_one_table(query, *, counting: bool = False) -> bool:
+    """``reads_whole_table`` but for the WHERE clause, which may filter it on anything."""
     return (
-        not query.where
-        and len(query.alias_map) <= 1
+        len(query.alias_map) <= 1
         and not query.annotations
         and not query.extra
         and not query.extra_tables
@@ -78,12 +93,54 @@ def reads_whole_table(query, *, counting: bool = False) -> bool:
     )
 
 
-def _page_of_whole_table(queryset):
-    """The rows of a whole-table page, by a statement compiled once per model, order and slice."""
+# A query's WHERE clause as compiled alone: its SQL and parameters ("" and () without one).
+Where = tuple[str, tuple]
+
+
+def where_of(query, alias: str) -> Where | None:
+    """The WHERE clause of a one-table ``query``, compiled alone; None when the ORM must compile it all.
+
+    That is when it filters by anything but plain lookups on the table's
+    columns (a subquery, an expression as a value), matches no row or every
+    row (which the ORM writes its own way), or finds a column the statement
+    does not select.
+    """
+    if not query.where:
+        return "", ()
+    if not _plain_condition(query.where):
+        return None
+    compiler = query.get_compiler(using=alias)
+    try:
+        sql, params = compiler.compile(query.where)
+    except (EmptyResultSet, FullResultSet):
+        return None
+    return sql, tuple(params)
+
+
+def _plain_condition(node) -> bool:
+    if isinstance(node, WhereNode):
+        return all(_plain_condition(child) for child in node.children)
+    if not isinstance(node, Lookup) or not _plain_column_expression(node.lhs):
+        return False
+    values = node.rhs if isinstance(node.rhs, (list, tuple, set, frozenset)) else (node.rhs,)
+    return not any(hasattr(value, "resolve_expression") for value in values)
+
+
+def _plain_column_expression(expression) -> bool:
+    """A column, or functions of columns alone (a transform, ``Unindexed``)."""
+    if isinstance(expression, Col):
+        return True
+    return isinstance(expression, Func) and all(
+        _plain_column_expression(source) for source in expression.get_source_expressions()
+    )
+
+
+def _page_of_one_table(queryset, where: Where):
+    """The rows of a page of one table, by a statement compiled once per order, slice and WHERE."""
     connection = connections[queryset.db]
-    statement = _page_statement(queryset, connection)
+    statement, params = _page_statement(queryset, connection, where)
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
+        cursor.execute(statement.sql, params)
         found = cursor.fetchall()
     for row in found:
         yield Row(statement.converted(row, connection))
@@ -129,6 +186,11 @@ class _Statement:
         columns = [column for column, _sql, _alias in compiler.select]
         self.converters = list(compiler.get_converters(columns).items())
 
+    def takes_only(self, where: Where) -> bool:
+        """True when the statement's parameters are ``where``'s alone, in the WHERE clause it compiled."""
+        sql, params = where
+        return bool(sql) and self.params == params and f" WHERE {sql}" in self.sql
+
     def converted(self, found: tuple, connection) -> tuple:
         if not self.converters:
             return found
@@ -143,19 +205,22 @@ class _KeyStatement(_Statement):
             raise ValueError(f"{model.__name__}'s key lookup takes {self.params!r}, not the key alone.")
 
 
-def _page_statement(queryset, connection) -> _Statement:
-    # Kept on the model like the key statements; a page differs by its order
-    # and slice, so only so many of them are kept (the first pages, in practice).
+def _page_statement(queryset, connection, where: Where) -> tuple[_Statement, tuple]:
+    # Kept on the model like the key statements; a page differs by its order,
+    # slice and WHERE clause, so only so many of them are kept (the first
+    # pages and the most asked-for filters, in practice). A WHERE clause is
+    # its SQL: the same SQL takes its parameters in the same places.
     query = queryset.query
     statements = _kept_on(queryset.model, "_fauxsite_page_statements")
     key = (queryset.db, id(connection), query.order_by, query.extra_order_by, query.default_ordering,
-           query.standard_ordering, query.low_mark, query.high_mark)
+           query.standard_ordering, query.low_mark, query.high_mark, where[0])
     statement = statements.get(key)
-    if statement is None:
-        statement = _Statement(query, queryset.db)
-        if len(statements) < MAX_PAGE_STATEMENTS:
-            statements[key] = statement
-    return statement
+    if statement is not None:
+        return statement, where[1] if where[0] else statement.params
+    statement = _Statement(query, queryset.db)
+    if len(statements) < MAX_PAGE_STATEMENTS and (not where[0] or statement.takes_only(where)):
+        statements[key] = statement
+    return statement, statement.params
 
 
 def _key_statement(model, alias: str, connection) -> _KeyStatement:
