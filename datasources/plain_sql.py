@@ -100,21 +100,35 @@ class PlainLookup:
 
 
 class PlainInsert:
-    """A new row of ``model`` from an instance without a key: every concrete field but the automatic one."""
+    """A new row of ``model`` from an instance without a key: every concrete field but the automatic one.
+
+    With ``checked`` foreign keys, the row is inserted only where the rows they
+    point to exist (``INSERT ... SELECT ... WHERE EXISTS``): a written
+    reference needs no statement of its own. Their tables must be on the
+    database the row is written to.
+    """
 
     def __init__(self, model):
         self.model = model
-        self._statements: dict[str, tuple[str, list, bool]] = {}
+        self._statements: dict[tuple, tuple[str, list, bool, list[int]]] = {}
 
-    def save(self, instance):
+    def save(self, instance, checked: tuple[str, ...] = ()):
+        """``instance`` inserted and numbered; None, with nothing inserted, if a ``checked`` row is gone."""
         using = router.db_for_write(self.model, instance=instance)
         connection = connections[using]
-        sql, fields, returns_key = self._statement(using)
+        sql, fields, returns_key, repeated = self._statement(using, checked)
         values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+        # Each checked reference's value again, for its EXISTS.
+        values.extend([values[position] for position in repeated])
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(sql, values)
             if returns_key:
-                key = connection.ops.fetch_returned_insert_columns(cursor, ())[0]
+                row = cursor.fetchone()
+                if row is None:
+                    return None
+                key = row[0]
+            elif checked and cursor.rowcount == 0:
+                return None
             else:
                 meta = self.model._meta
                 key = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
@@ -123,23 +137,33 @@ class PlainInsert:
         instance._state.db = using
         return instance
 
-    def _statement(self, using: str) -> tuple[str, list, bool]:
-        statement = self._statements.get(using)
+    def _statement(self, using: str, checked: tuple[str, ...]) -> tuple[str, list, bool, list[int]]:
+        statement = self._statements.get((using, checked))
         if statement is None:
-            statement = self._statements[using] = self._write(connections[using])
+            statement = self._statements[using, checked] = self._write(connections[using], checked)
         return statement
 
-    def _write(self, connection) -> tuple[str, list, bool]:
+    def _write(self, connection, checked: tuple[str, ...]) -> tuple[str, list, bool, list[int]]:
         quote = connection.ops.quote_name
         meta = self.model._meta
         # The database numbers the row, as save() leaves it to on a new instance.
         fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
-        sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        foreign_keys = [meta.get_field(name) for name in checked]
+        if foreign_keys:
+            conditions = " AND ".join(
+                f"EXISTS (SELECT 1 FROM {quote(key.related_model._meta.db_table)} "
+                f"WHERE {quote(key.target_field.column)} = %s)"
+                for key in foreign_keys
+            )
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {placeholders} WHERE {conditions}"
+        else:
+            sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
         returns_key = connection.features.can_return_columns_from_insert
         if returns_key:
             sql += " " + connection.ops.return_insert_columns([meta.pk])[0]
-        return sql, fields, returns_key
+        return sql, fields, returns_key, [fields.index(key) for key in foreign_keys]
 
 
 _BY_KEY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

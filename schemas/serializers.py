@@ -15,7 +15,7 @@ import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import models, router
 from django.db.models import signals
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -110,12 +110,46 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         # Valid values that conflict with the data: one 409 naming them all.
-        conflicts = {**self._missing_references(attrs), **self._taken_values(attrs)}
+        # The rows of references left to the INSERT are looked for now when
+        # a 409 is due anyway, or when a reference must be unique.
+        if any(isinstance(attrs[name], values.PendingRow) for name in self._unique_names(attrs)):
+            attrs = self._with_rows(attrs)
+        taken = self._taken_values(attrs)
+        if taken:
+            attrs = self._with_rows(attrs)
+        conflicts = {**self._missing_references(attrs), **taken}
         if conflicts:
-            raise Conflict(
-                f"The request conflicts with existing data: {', '.join(conflicts)}.", errors=conflicts
-            )
+            raise _conflict(conflicts)
         return attrs
+
+    @property
+    def references_checked_on_insert(self) -> frozenset[str]:
+        """The references of a new row whose rows its INSERT looks for, rather than a lookup each.
+
+        Those whose rows are the whole table of a table on the database the
+        row is written to; the others (another database, a live source's
+        other alias) are looked up as each value is read.
+        """
+        if self.instance is not None:
+            return frozenset()
+        cls = type(self)
+        names = cls.__dict__.get("_insert_checked")
+        if names is None:
+            alias = router.db_for_write(cls.Meta.model)
+            names = cls._insert_checked = frozenset(
+                name for name, field in self._field_prototypes().items()
+                if isinstance(field, values.StrictPrimaryKeyRelatedField) and not field.read_only
+                and field.looks_up_plainly and field.queryset.db == alias
+            )
+        return names
+
+    def _with_rows(self, attrs) -> dict:
+        """``attrs`` with each ``PendingRow`` looked up: its row, or ``MissingRow``."""
+        fields = self.fields
+        return {
+            name: fields[name].row_or_missing(value.pk) if isinstance(value, values.PendingRow) else value
+            for name, value in attrs.items()
+        }
 
     def _missing_references(self, attrs) -> dict[str, list[str]]:
         return {
@@ -156,10 +190,25 @@ class ResourceSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         model = self.Meta.model
         if not _inserts_plainly(model, validated_data):
-            return super().create(validated_data)
+            return super().create(self._rows_or_conflict(validated_data))
         # What ``Model.objects.create()`` does, in an INSERT written once per
-        # model: save() compiles its statement again for every row.
-        return insert_for(model).save(model(**validated_data))
+        # model (save() compiles its statement again for every row), which
+        # inserts nothing when a pending reference's row is missing.
+        pending = tuple(name for name, value in validated_data.items()
+                        if isinstance(value, values.PendingRow))
+        created = insert_for(model).save(model(**_with_ids(model, validated_data)), checked=pending)
+        if created is None:
+            # The same lookups as validation name the missing rows; if they
+            # have all come since, the row is inserted with them.
+            created = insert_for(model).save(model(**self._rows_or_conflict(validated_data)))
+        return created
+
+    def _rows_or_conflict(self, validated_data) -> dict:
+        data = self._with_rows(validated_data)
+        missing = self._missing_references(data)
+        if missing:
+            raise _conflict(missing)
+        return data
 
     def update(self, instance, validated_data):
         if not self.partial:
@@ -223,6 +272,21 @@ class ResourceSerializer(serializers.ModelSerializer):
         if name not in expanded:
             expanded[name] = self.resource.target(name).serializer_class(context=self.context)
         return expanded[name]
+
+
+def _conflict(conflicts: dict[str, list[str]]) -> Conflict:
+    return Conflict(f"The request conflicts with existing data: {', '.join(conflicts)}.", errors=conflicts)
+
+
+def _with_ids(model, data) -> dict:
+    """``data`` with each ``PendingRow`` as its id, under the foreign key's attribute (``author_id``)."""
+    ids = {}
+    for name, value in data.items():
+        if isinstance(value, values.PendingRow):
+            ids[model._meta.get_field(name).attname] = value.pk
+        else:
+            ids[name] = value
+    return ids
 
 
 def _inserts_plainly(model, validated_data) -> bool:

@@ -187,12 +187,21 @@ class MissingRow:
         self.pk = pk
 
 
+class PendingRow:
+    """A well-formed id whose row the INSERT that writes it looks for (``ResourceSerializer.create``)."""
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """The id of a row: a JSON integer within the 64-bit range.
 
     Whether the row exists is the data's state, which no document can say;
     a missing row comes back as ``MissingRow`` for the serializer to answer
-    with a 409 once every value is known to be valid.
+    with a 409 once every value is known to be valid. Where the serializer
+    looks for the row in the statement that writes the reference (its
+    ``references_checked_on_insert``), the id comes back as ``PendingRow``.
     """
 
     default_error_messages = {"out_of_range": "Ids are whole numbers within the signed 64-bit range."}
@@ -202,13 +211,24 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not INT64_MIN <= data <= INT64_MAX:
             self.fail("out_of_range")
-        row = self._row(data)
-        return MissingRow(data) if row is None else row
+        if self.field_name in getattr(self.parent, "references_checked_on_insert", ()):
+            return PendingRow(data)
+        return self.row_or_missing(data)
+
+    def row_or_missing(self, pk: int):
+        """The row whose id is ``pk``, or ``MissingRow``."""
+        row = self._row(pk)
+        return MissingRow(pk) if row is None else row
+
+    @property
+    def looks_up_plainly(self) -> bool:
+        """True when the rows are the whole table, so ``lookup_by_key`` finds one as ``get()`` does."""
+        return type(self.queryset) is Manager
 
     def _row(self, pk: int):
-        if type(self.queryset) is Manager:
-            # A stock manager's rows are the whole table: the lookup written once
-            # does what get() does, without compiling a query for every write.
+        if self.looks_up_plainly:
+            # The lookup written once does what get() does, without compiling
+            # a query for every write.
             return lookup_by_key(self.queryset.model).get(pk, using=self.queryset.db)
         queryset = self.get_queryset()
         try:
