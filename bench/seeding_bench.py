@@ -9,9 +9,15 @@ throwaway database:
   ``schemas.seeding.seed`` end to end (the order flips every round), for two
   schemas: ``books`` (six fields, one a reference) and ``people`` (names and
   a unique email). Interleaving in one process keeps the ratio fair on a
-  busy machine, where absolute rows/s are not;
+  busy machine, where absolute rows/s are not. Each round also seeds with
+  the table's indexes kept while it loads (``schemas.seed_indexes`` turned
+  off: how seeding went before), and counts CPU seconds as well as elapsed
+  ones: the process's, plus on PostgreSQL its server process's (read from
+  ``/proc`` when the server runs on this machine), which a busy machine
+  does not inflate the way it does elapsed time;
 - memory: one process per schema and size (``--rows`` and ``--memory-rows``)
-  that seeds once, so each peak RSS (``ru_maxrss``) is its own.
+  that seeds once, so each peak RSS (``ru_maxrss``) is its own, with the
+  indexes set aside and (``--keep-indexes``) kept.
 
 The baseline generates the same values as seeding: each field's own seeded
 stream, the field's Faker provider called once per value on a stock Faker
@@ -80,6 +86,8 @@ def main() -> None:
     parser.add_argument("--memory-rows", type=int, default=1_000_000, help="0 to skip")
     parser.add_argument("--postgres", help="a server URL, e.g. postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--schema", choices=MEASURED, default="books")
+    parser.add_argument("--keep-indexes", action="store_true",
+                        help="keep the table's indexes while seeding (as before schemas.seed_indexes)")
     options = parser.parse_args()
     if options.command == "compare":
         _compare(options)
@@ -88,7 +96,7 @@ def main() -> None:
     if options.command == "rounds":
         result = _rounds(options.rows, options.rounds)
     elif options.command == "memory":
-        result = _memory(options.schema, options.rows)
+        result = _memory(options.schema, options.rows, keep_indexes=options.keep_indexes)
     else:
         result = {"mode": options.mode, "rows": options.rows, **_one_mode(options.mode, options.rows)}
     print(json.dumps(result, default=str))
@@ -106,8 +114,8 @@ def _compare(options) -> None:
                                            options.rows)}
         sizes = [options.rows] + ([options.memory_rows] if options.memory_rows else [])
         measured["memory"] = [
-            _in_database(engine, options, ["memory", "--schema", schema], rows)
-            for schema in MEASURED for rows in sizes
+            _in_database(engine, options, ["memory", "--schema", schema, *keep], rows)
+            for schema in MEASURED for rows in sizes for keep in ([], ["--keep-indexes"])
         ]
         results["engines"][engine] = measured
         print(_markdown({**results, "engines": {engine: measured}}), flush=True)
@@ -216,24 +224,31 @@ def _peak_rss_mb() -> float:
 # In a child: the measurements ------------------------------------------------------------
 
 
+STEPS = ("baseline", "generation", "seed", "seed_kept")
+
+
 def _rounds(rows: int, rounds: int) -> dict:
-    """Baseline and seeding in alternating order, per schema; rows/s per round."""
+    """Baseline and seeding in alternating order, per schema; rows/s and CPU seconds per round."""
     from django.db import connections
 
     from schemas import seeding
 
     _prepare()
-    measured = {slug: {"baseline": [], "generation": [], "seed": []} for slug in MEASURED}
+    measured = {slug: {**{name: [] for name in STEPS}, **{f"{name}_cpu": [] for name in STEPS}}
+                for slug in MEASURED}
     for round_number in range(rounds):
         for slug in MEASURED:
             steps = [("baseline", lambda slug=slug: _baseline(slug, rows)),
                      ("generation", lambda slug=slug: _baseline(slug, rows, fast=True)),
-                     ("seed", lambda slug=slug: seeding.seed(slug, rows, seed=SEED))]
+                     ("seed", lambda slug=slug: seeding.seed(slug, rows, seed=SEED)),
+                     ("seed_kept", lambda slug=slug: _seed_keeping_indexes(slug, rows))]
             for name, work in steps[:: 1 if round_number % 2 == 0 else -1]:
                 seeding.reset(slug)
+                cpu = _cpu_seconds()
                 started = time.perf_counter()
                 work()
                 measured[slug][name].append(rows / (time.perf_counter() - started))
+                measured[slug][f"{name}_cpu"].append(_cpu_seconds() - cpu)
     for slug in MEASURED:
         seeding.seed(slug, COMPARED, seed=SEED, reset=True)
         stored = _stored_rows(slug)
@@ -244,18 +259,53 @@ def _rounds(rows: int, rounds: int) -> dict:
             "peak_rss_mb": _peak_rss_mb()}
 
 
-def _memory(slug: str, rows: int) -> dict:
+def _memory(slug: str, rows: int, *, keep_indexes: bool = False) -> dict:
     from django.db import connections
 
     from schemas import seeding
 
     _prepare()
     before = _peak_rss_mb()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
-    seeding.seed(slug, rows, seed=SEED)
+    if keep_indexes:
+        _seed_keeping_indexes(slug, rows)
+    else:
+        seeding.seed(slug, rows, seed=SEED)
     seconds = time.perf_counter() - started
     return {"engine": connections["fixtures"].vendor, "schema": slug, "rows": rows,
-            "rows_per_second": rows / seconds, "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+            "indexes": "kept" if keep_indexes else "set aside", "rows_per_second": rows / seconds,
+            "cpu_seconds": _cpu_seconds() - cpu, "rss_before_mb": before, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _seed_keeping_indexes(slug: str, rows: int) -> None:
+    """Seed with the table's indexes maintained row by row, as seeding did before ``seed_indexes``."""
+    from schemas import seed_indexes, seeding
+
+    threshold = seed_indexes.MIN_ROWS
+    seed_indexes.MIN_ROWS = rows + 1
+    try:
+        seeding.seed(slug, rows, seed=SEED)
+    finally:
+        seed_indexes.MIN_ROWS = threshold
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process, plus its PostgreSQL server process's when that runs on this machine."""
+    from django.db import connections
+
+    seconds = time.process_time()
+    connection = connections["fixtures"]
+    if connection.vendor != "postgresql":
+        return seconds
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")  # a remote server: elapsed time only
+    return seconds + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stored_rows(slug: str) -> list[tuple]:
@@ -403,12 +453,30 @@ def _markdown(results: dict) -> str:
                 f"{statistics.median(generation):,.0f} | "
                 f"{_ratios(seed, generation)} | {runs['same_values']}/{runs['compared']} |"
             )
-    lines += ["", "| Engine | Schema | rows | seeding rows/s | peak RSS MB (before seeding) |",
-              "|---|---|---:|---:|---:|"]
+    lines += [
+        "", "Seeding / generation, indexes set aside against kept, in the same rounds "
+        "(CPU: generation's CPU seconds over seeding's, the server's included):", "",
+        "| Engine | Schema | set aside: rows/s | kept: rows/s | set aside / generation (range) "
+        "| kept / generation (range) | CPU, set aside | CPU, kept |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for engine, measured in results["engines"].items():
+        for slug, runs in measured["rounds"]["schemas"].items():
+            generation, generation_cpu = runs["generation"], runs["generation_cpu"]
+            lines.append(
+                f"| {engine} | {slug} | {statistics.median(runs['seed']):,.0f} | "
+                f"{statistics.median(runs['seed_kept']):,.0f} | "
+                f"{_ratios(runs['seed'], generation, bold=True)} | "
+                f"{_ratios(runs['seed_kept'], generation)} | {_ratios(generation_cpu, runs['seed_cpu'])} | "
+                f"{_ratios(generation_cpu, runs['seed_kept_cpu'])} |"
+            )
+    lines += ["", "| Engine | Schema | rows | indexes | seeding rows/s | CPU s "
+                  "| peak RSS MB (before seeding) |", "|---|---|---:|---|---:|---:|---:|"]
     for engine, measured in results["engines"].items():
         for run in measured["memory"]:
             lines.append(
-                f"| {engine} | {run['schema']} | {run['rows']:,} | {run['rows_per_second']:,.0f} | "
+                f"| {engine} | {run['schema']} | {run['rows']:,} | {run['indexes']} | "
+                f"{run['rows_per_second']:,.0f} | {run['cpu_seconds']:.1f} | "
                 f"{run['peak_rss_mb']:.0f} ({run['rss_before_mb']:.0f}) |"
             )
     return "\n".join(lines)
