@@ -12,6 +12,7 @@ from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from access.bearer import read_revision_with_token
 from access.policy import FIXTURES_SCOPE, may_access, may_choose_fixtures
 from datasources.access import refuse_writes_to_read_only
 from schemas.catalog import Resource, bind_request_catalog
@@ -37,8 +38,10 @@ class ResourceViewSet(viewsets.ModelViewSet):
     resource: Resource
 
     def initial(self, request, *args, **kwargs):
-        # Bound first: authentication, permissions and throttles read it.
-        self.bind(bind_request_catalog(request).get(self.kwargs["slug"]))
+        # Bound first: authentication, permissions and throttles read it. A
+        # bearer token is looked up in the statement that reads the revision.
+        revision = read_revision_with_token(request)
+        self.bind(bind_request_catalog(request, revision).get(self.kwargs["slug"]))
         super().initial(request, *args, **kwargs)
         self._check_expanded_access(request)
         self._choose_source(request)

@@ -11,6 +11,11 @@ the ORM would: ``PlainLookup`` builds every concrete field through the ORM's
 own converters and caches each related row on the instance (None where the
 reference is empty); ``PlainInsert`` prepares each value as ``save()`` does
 and sets the new primary key. Neither sends model signals.
+
+Round trips cost more than compilation on a network database, so both can
+do a second thing in the same statement: ``PlainLookup`` reads one value of
+another row beside its row (the catalog revision beside a bearer token), and
+``PlainInsert`` inserts only where the rows a new row references exist.
 """
 
 from __future__ import annotations
@@ -38,25 +43,43 @@ class _Part:
 
 
 class PlainLookup:
-    """One row by a unique column, with the rows its foreign keys in ``related`` point to."""
+    """One row by a unique column, with the rows its foreign keys in ``related`` point to.
 
-    def __init__(self, model, column: str, related: tuple[str, ...] = ()):
+    ``beside`` is (model, field name, key): one value of another table's row
+    on the same database, read in the same statement by ``get_beside``
+    whether or not the looked-up row exists.
+    """
+
+    def __init__(self, model, column: str, related: tuple[str, ...] = (), beside: tuple | None = None):
         self.model = model
         self.column = column
         self.related = related
+        self.beside = beside
         self._statements: dict[str, tuple[str, tuple[_Part, ...]]] = {}
 
     def get(self, value, using: str | None = None):
         """The instance whose ``column`` is ``value``, with its related rows, or None."""
         using = using or router.db_for_read(self.model)
-        connection = connections[using]
+        row, parts = self._fetch(using, [value])
+        return None if row is None else self._instances(row, parts, using)
+
+    def get_beside(self, value, using: str | None = None) -> tuple[object, object]:
+        """(what ``get`` gives, the ``beside`` value or None when its row is missing), in one statement."""
+        using = using or router.db_for_read(self.model)
+        row, parts = self._fetch(using, [self.beside[2], value])
+        return self._instances(row, parts, using), row[0]
+
+    def _fetch(self, using: str, params: list):
         sql, parts = self._statement(using)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value])
-            row = cursor.fetchone()
-        if row is None:
-            return None
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone(), parts
+
+    def _instances(self, row, parts: tuple[_Part, ...], using: str):
+        connection = connections[using]
         main, *others = (self._instance(part, row, using, connection) for part in parts)
+        if main is None:
+            return None
         for part, instance in zip(parts[1:], others, strict=True):
             self.model._meta.get_field(part.relation).set_cached_value(main, instance)
         return main
@@ -70,6 +93,8 @@ class PlainLookup:
     def _write(self, connection) -> tuple[str, tuple[_Part, ...]]:
         quote = connection.ops.quote_name
         columns, joins, parts = [], [], []
+        if self.beside is not None:
+            columns.append(_value_by_key(self.beside, quote))
         models = [(self.model, "", "t0")]
         for number, name in enumerate(self.related, start=1):
             models.append((self.model._meta.get_field(name).related_model, name, f"t{number}"))
@@ -86,8 +111,14 @@ class PlainLookup:
                 joins.append(f"LEFT OUTER JOIN {quote(model._meta.db_table)} {quote(alias)} "
                              f"ON {quote('t0')}.{quote(foreign_key.column)} = {quote(alias)}.{quote(target)}")
         column = self.model._meta.get_field(self.column).column
-        sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} {quote('t0')} "
-               f"{' '.join(joins)} WHERE {quote('t0')}.{quote(column)} = %s")
+        table = f"{quote(self.model._meta.db_table)} {quote('t0')}"
+        match = f"{quote('t0')}.{quote(column)} = %s"
+        if self.beside is None:
+            sql = f"SELECT {', '.join(columns)} FROM {table} {' '.join(joins)} WHERE {match}"
+        else:
+            # One row always, with NULLs where the looked-up row is missing.
+            sql = (f"SELECT {', '.join(columns)} FROM (SELECT 1 AS {quote('one')}) {quote('one')} "
+                   f"LEFT OUTER JOIN {table} ON {match} {' '.join(joins)}")
         return sql, tuple(parts)
 
     @staticmethod
@@ -200,6 +231,13 @@ def convert_columns(values: list, converters, connection) -> list:
             value = function(value, expression, connection)
         values[position] = value
     return values
+
+
+def _value_by_key(beside: tuple, quote) -> str:
+    model, name, _key = beside
+    meta = model._meta
+    return (f"(SELECT {quote(meta.get_field(name).column)} FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.pk.column)} = %s)")
 
 
 def _converters(field, alias: str, connection) -> tuple[list, object]:

@@ -126,9 +126,12 @@ def current_catalog() -> Catalog:
     return catalog_at(CatalogRevision.current())
 
 
-def bind_request_catalog(request) -> Catalog:
-    """The current catalog, kept on the (Django) request that is served from it."""
-    catalog = current_catalog()
+def bind_request_catalog(request, revision: int | None = None) -> Catalog:
+    """The current catalog, kept on the (Django) request that is served from it.
+
+    ``revision`` is the current revision when the caller has just read it.
+    """
+    catalog = current_catalog() if revision is None else catalog_at(revision)
     getattr(request, "_request", request).fauxsite_catalog = catalog
     return catalog
 
