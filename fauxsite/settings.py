@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "schemas.openapi.ResourceAutoSchema",
     "EXCEPTION_HANDLER": "fauxsite.errors.problem_exception_handler",
     "DEFAULT_PARSER_CLASSES": ["fauxsite.parsers.CappedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.FastJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONContentNegotiation",
     # Bearer first: a 401 then carries its `WWW-Authenticate: Bearer` challenge.
     # The session is the admin login, so the browsable docs work for staff.
