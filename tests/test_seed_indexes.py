@@ -1,17 +1,21 @@
 """A large seed sets a table's indexes aside while it loads, and builds them once after (seed_indexes)."""
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from schemas import mock_values, seed_indexes, seeding
 from schemas.builder import fixture_column
 from schemas.catalog import current_catalog
 from schemas.fixture_tables import field_indexes
-from schemas.models import Field
+from schemas.models import Field, Schema
 from tests.conftest import ALL_DATABASES
 from tests.test_seeding import make_schema, rows
 
@@ -315,3 +319,58 @@ def test_it_marks_a_table_seeded_from_empty_visible_to_all_on_postgresql(shelves
     again = seed_capturing("people", 2000, seed=2)
     assert not any("FREEZE" in sql or "TRUNCATE" in sql for sql in again)
     assert len(rows("people")) == 4000
+
+
+# Any mix of fields -------------------------------------------------------------------
+
+# (type, options) that can be indexed, and whether a few hundred rows can be unique.
+FIELD_KINDS = [
+    ("string", dict(max_length=30), True),
+    ("text", dict(max_length=60), False),
+    ("email", {}, True),
+    ("url", dict(max_length=80), False),
+    ("integer", dict(min_value=-5, max_value=10**12), True),
+    ("decimal", dict(max_digits=9, decimal_places=3), True),
+    ("float", {}, False),
+    ("boolean", {}, False),
+    ("date", {}, True),
+    ("datetime", {}, True),
+    ("time", {}, True),
+    ("uuid", {}, True),
+    ("enum", dict(choices=["a", "A", "ä", "🙂"]), False),
+    ("reference", {}, True),
+]
+SLUGS = itertools.count()
+
+
+@st.composite
+def field_mixes(draw):
+    kinds = draw(st.lists(st.sampled_from(FIELD_KINDS), min_size=1, max_size=5))
+    fields = []
+    for position, (kind, options, can_be_unique) in enumerate(kinds):
+        unique = can_be_unique and draw(st.booleans())
+        fields.append(dict(name=f"f_{position}", type=kind, indexed=draw(st.booleans()), unique=unique,
+                           nullable=draw(st.booleans()), required=False, **options))
+    return fields
+
+
+@hypothesis_settings(max_examples=12, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(fields=field_mixes(), seed=st.integers(0, 2**32 - 1))
+def test_any_mix_of_fields_gets_its_indexes_and_rows_as_kept(small_threshold, monkeypatch, fields, seed):
+    authors = Schema.objects.filter(slug="authors").first()
+    if authors is None:
+        authors = make_schema("authors", [dict(name="name", type="string", max_length=40)])
+        seeding.seed("authors", 300, seed=1)
+    fields = [{**field, "to": authors} if field["type"] == "reference" else field for field in fields]
+    slug = f"mix{next(SLUGS)}"
+    make_schema(slug, fields)
+    before = constraints(slug)
+
+    seeding.seed(slug, 120, seed=seed)
+    set_aside = rows(slug)
+    assert constraints(slug) == before
+    monkeypatch.setattr(seed_indexes, "MIN_ROWS", 10**9)
+    seeding.seed(slug, 120, seed=seed, reset=True)
+    monkeypatch.setattr(seed_indexes, "MIN_ROWS", TEST_MIN_ROWS)
+    assert rows(slug) == set_aside
