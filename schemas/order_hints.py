@@ -16,7 +16,7 @@ unary ``+``: the same value, and the same rows).
 
 ``m`` is the bounded count (a lower bound past the exact-count limit) and
 ``n`` the largest id, which is at least the rows; both err towards leaving
-the planner alone.
+the planner alone. Both come from one statement, the list's count.
 """
 
 from __future__ import annotations
@@ -35,22 +35,29 @@ PLAIN_TYPES = frozenset({"CharField", "TextField", "IntegerField", "BigIntegerFi
                          "ForeignKey"})
 
 
-def prefer_order_index(queryset, resource, terms: tuple[str, ...], matches: int, page_size: int):
-    """``queryset`` with its equality filters kept from their indexes when the order's index is cheaper.
+def hinted_column(queryset, resource, terms: tuple[str, ...]) -> str | None:
+    """The column of the order's index when the list could be steered to it, else None.
 
-    ``terms`` is the list's order, ``matches`` how many rows the filters let
-    through (or a lower bound).
+    ``terms`` is the list's order. Whether it is steered depends then on the
+    count (``prefer_order_index``), which pagination takes together with the
+    largest id this rule needs.
     """
     if not dialect_for(connections[queryset.db]).needs_order_hint:
-        return queryset
+        return None
     first = terms[0].lstrip("-") if terms else "id"
     if first == "id" or first not in _ordered_by_index(resource):
-        return queryset  # the primary key serves id order with the filter's index
+        return None  # the primary key serves id order with the filter's index
     order_column = queryset.model._meta.get_field(first).column
-    if not _has_equality(queryset.query.where, order_column):
-        return queryset
-    # The largest id is at least the matches: a page or fewer never needs it read.
-    if matches <= page_size or matches * matches <= _largest_id(queryset) * page_size:
+    return order_column if _has_equality(queryset.query.where, order_column) else None
+
+
+def prefer_order_index(queryset, order_column: str, matches: int, largest_id: int, page_size: int):
+    """``queryset`` with its equality filters kept from their indexes when the order's index is cheaper.
+
+    ``matches`` is how many rows the filters let through (or a lower bound),
+    ``largest_id`` the table's largest id (``largest_id_sql``).
+    """
+    if matches <= page_size or matches * matches <= largest_id * page_size:
         return queryset
     hinted = queryset.all()
     hinted.query.where = _unindexed(hinted.query.where, order_column)
@@ -62,19 +69,15 @@ def _ordered_by_index(resource) -> set[str]:
     return {field.name for field in resource.fields if field.indexed and field.field_type.indexable}
 
 
-def _largest_id(queryset) -> int:
-    """At least the table's rows, from the primary key's index.
+def largest_id_sql(model, connection) -> str:
+    """A scalar subquery of the largest id, at least the table's rows, read from the primary key's index.
 
-    Written by hand: compiling the ORM's ``order_by("-pk").first()`` cost
-    more than running it, on every list this rule looks at.
+    Written by hand and sent inside the list's count: compiling the ORM's
+    ``order_by("-pk").first()`` cost more than running it, and a statement
+    of its own cost a round trip on every list this rule looks at.
     """
-    connection = connections[queryset.db]
-    meta = queryset.model._meta
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({quote(meta.pk.column)}) FROM {quote(meta.db_table)}")
-        largest = cursor.fetchone()[0]
-    return largest or 0
+    return f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"
 
 
 def _has_equality(node, order_column: str) -> bool:

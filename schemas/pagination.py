@@ -22,7 +22,7 @@ meaning, so none is refused for the company it keeps.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -54,9 +54,11 @@ def exact_count_limit() -> int:
 class Count:
     value: int
     exact: bool
+    # The table's largest id, when asked for with the count (``order_hints``).
+    largest_id: int | None = field(default=None, compare=False)
 
 
-def bounded_count(queryset, limit: int) -> Count:
+def bounded_count(queryset, limit: int, *, with_largest_id: bool = False) -> Count:
     """The number of rows when at most ``limit``; otherwise "more than ``limit``".
 
     ``COUNT(*)`` over a subquery with ``LIMIT limit + 1``: no engine reads
@@ -66,20 +68,26 @@ def bounded_count(queryset, limit: int) -> Count:
     table, whole or filtered by plain lookups, differs between requests only
     in its WHERE clause's parameters, so it is compiled once per model,
     database and WHERE clause, and only the WHERE clause per request.
+    ``with_largest_id`` reads the table's largest id in the same statement.
     """
     connection = connections[queryset.db]
     whole_table = _whole_table(queryset)
-    if whole_table and dialect_for(connection).counts_tables_without_reading_rows:
+    largest_id = None
+    if whole_table and dialect_for(connection).counts_tables_without_reading_rows and not with_largest_id:
         counted = _count_whole_table(queryset, limit, connection)
     else:
         try:
-            sql, params = _count_statement(queryset, limit)
+            sql, params = _count_statement(queryset, limit, with_largest_id)
         except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
-            return Count(0, True)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            counted = cursor.fetchone()[0]
-    return Count(counted, True) if counted <= limit else Count(limit + 1, False)
+            counted, largest_id = 0, None
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                counted, *largest = cursor.fetchone()
+            largest_id = (largest[0] or 0) if with_largest_id else None
+    if counted <= limit:
+        return Count(counted, True, largest_id)
+    return Count(limit + 1, False, largest_id)
 
 
 def _whole_table(queryset) -> bool:
@@ -104,23 +112,26 @@ _COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_COUNT_STATEMENTS = 64
 
 
-def _count_statement(queryset, limit: int) -> tuple[str, tuple]:
+def _count_statement(queryset, limit: int, with_largest_id: bool) -> tuple[str, tuple]:
     query = queryset.query
     where = None
     if reads_one_table(query, counting=True) and not query.is_sliced:
         where = where_of(query, queryset.db)
+    key = (queryset.db, limit, with_largest_id, where and where[0])
     if where is not None:
-        statements = _COUNTS.get(queryset.model, {})
-        sql = statements.get((queryset.db, limit, where[0]))
+        sql = _COUNTS.get(queryset.model, {}).get(key)
         if sql is not None:
             return sql, where[1]
     counted = queryset.order_by().values_list("pk")[: limit + 1]
     subquery, params = counted.query.get_compiler(queryset.db).as_sql()
-    sql, params = f"SELECT COUNT(*) FROM ({subquery}) subquery", tuple(params)
+    columns = "COUNT(*)"
+    if with_largest_id:
+        columns += ", " + order_hints.largest_id_sql(queryset.model, connections[queryset.db])
+    sql, params = f"SELECT {columns} FROM ({subquery}) subquery", tuple(params)
     if where is not None and _takes_only(sql, params, where):
         statements = _COUNTS.setdefault(queryset.model, {})
         if len(statements) < MAX_COUNT_STATEMENTS:
-            statements[(queryset.db, limit, where[0])] = sql
+            statements[key] = sql
     return sql, params
 
 
@@ -149,8 +160,12 @@ class ResourcePagination(BasePagination):
         number = self.get_page_number(request)
         raw_cursor = request.query_params.get(cursors.CURSOR_PARAMETER)
         cursor = None if raw_cursor is None else cursors.parse(raw_cursor)
-        self.count = bounded_count(queryset, exact_count_limit())
-        queryset = self._cheapest_order(queryset, request, view, size)
+        hinted_column = self._hinted_column(queryset, request, view)
+        self.count = bounded_count(queryset, exact_count_limit(), with_largest_id=hinted_column is not None)
+        if hinted_column is not None:
+            queryset = order_hints.prefer_order_index(
+                queryset, hinted_column, self.count.value, self.count.largest_id, size
+            )
         if cursor is not None:
             page = _CursorPage(request, view, cursor)
             rows, self.next_link, self.previous_link = page.serve(queryset, number, size)
@@ -176,14 +191,14 @@ class ResourcePagination(BasePagination):
         self.previous_link = _page_link(url, number - 1) if number > 1 else None
         return rows
 
-    def _cheapest_order(self, queryset, request, view, size: int):
-        """The page's query, steered to its order's index when the count shows that is cheaper."""
+    def _hinted_column(self, queryset, request, view) -> str | None:
+        """The column of the order's index the page may be steered to, when the count shows it is cheaper."""
         from schemas.filters import StrictOrderingFilter
 
         if getattr(view, "resource", None) is None:
-            return queryset
+            return None
         terms = tuple(StrictOrderingFilter().get_ordering(request, None, view))
-        return order_hints.prefer_order_index(queryset, view.resource, terms, self.count.value, size)
+        return order_hints.hinted_column(queryset, view.resource, terms)
 
     def get_paginated_response(self, data):
         return Response({
