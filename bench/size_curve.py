@@ -14,8 +14,13 @@ At each size, requests run in-process through Django's WSGI handler
 - the filtered, ordered list of ``bench/run.py``;
 - ``COUNT(*)`` of the table through the ORM, what a page-number list pays.
 
-On PostgreSQL the table is ``ANALYZE``d after each top-up, as autovacuum
-would do in service; SQLite gets nothing fauxsite does not do itself.
+On PostgreSQL the table is ``VACUUM ANALYZE``d after each top-up, as
+autovacuum does in service to a table rows were inserted into (since
+PostgreSQL 13 it vacuums for inserts too); left to autovacuum, that work
+would run during the measurements. ``--analyze-only`` only ANALYZEs, as
+earlier runs did. PostgreSQL settings can be given as the URL's
+``options``, such as ``?options=-c%20random_page_cost%3D1.1``. SQLite gets
+nothing fauxsite does not do itself.
 Results go to ``bench/results/<time>-size-curve.json`` and ``.md``.
 """
 
@@ -57,6 +62,7 @@ def main() -> None:
         with run._data_directory(SimpleNamespace(postgres=postgres)) as environment:
             arguments = ["--measure", "--sizes", ",".join(map(str, options.sizes))]
             arguments += ["--repeat", str(options.repeat)]
+            arguments += ["--analyze-only"] if options.analyze_only else []
             curves[engine] = run._child_json(["bench.size_curve", *arguments], environment)
         print(markdown_table(engine, curves[engine]), flush=True)
     _write({"started": started.isoformat(timespec="seconds"), "machine": run._machine(), "curves": curves})
@@ -72,6 +78,8 @@ def _parse_arguments() -> argparse.Namespace:
         "--sizes", default=",".join(map(str, SIZES)), type=lambda text: [int(n) for n in text.split(",")]
     )
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per point (15)")
+    parser.add_argument("--analyze-only", action="store_true",
+                        help="on PostgreSQL, ANALYZE after seeding without VACUUM")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -91,15 +99,15 @@ def _measure_here(options) -> None:
     application = get_wsgi_application()
     points = []
     for size in options.sizes:
-        seeded = _top_up(size)
+        seeded = _top_up(size, vacuum=not options.analyze_only)
         point = {"rows": size, "seed_seconds": seeded, "ms": _timings(application, options.repeat)}
         points.append(point)
         print(f"{size:>9,} rows: {point['ms']}", file=sys.stderr, flush=True)
     print(json.dumps({"points": points}))
 
 
-def _top_up(size: int) -> float:
-    """Seed ``books`` up to ``size`` rows; returns the seconds it took."""
+def _top_up(size: int, *, vacuum: bool) -> float:
+    """Seed ``books`` up to ``size`` rows; returns the seconds it took (not the VACUUM's)."""
     from django.db import connections
 
     from schemas.catalog import current_catalog
@@ -112,8 +120,14 @@ def _top_up(size: int) -> float:
     connection = connections[model.objects.db]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            # The referenced authors were seeded too: both settle as in service.
+            for table in {model._meta.db_table, *_referenced_tables(model)}:
+                cursor.execute(f'{"VACUUM ANALYZE" if vacuum else "ANALYZE"} "{table}"')
     return elapsed
+
+
+def _referenced_tables(model) -> list[str]:
+    return [field.related_model._meta.db_table for field in model._meta.concrete_fields if field.is_relation]
 
 
 def _timings(application, repeat: int) -> dict[str, float]:
