@@ -14,6 +14,8 @@ from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 from rest_framework.renderers import JSONRenderer
 
+from schemas import values
+from schemas.row_readers import _decimal_representation
 from schemas.rows import Row, as_rows, column_positions
 from tests.conftest import ALL_DATABASES
 from tests.library import make_every_type
@@ -186,8 +188,8 @@ def test_hostile_values_read_as_drf_reads_them(every_type_columns, data):
 def test_stored_hostile_values_read_as_drf_reads_them(every_type_columns):
     resource, _types = every_type_columns
     model, serializer = resource.model, resource.serializer_class()
-    for values in HOSTILE_ROWS:
-        model.objects.create(**values)
+    for stored in HOSTILE_ROWS:
+        model.objects.create(**stored)
     model.objects.create()
     tuples = list(as_rows(model.objects.order_by("pk")))
     instances = list(model.objects.order_by("pk"))
@@ -214,3 +216,16 @@ HOSTILE_ROWS = [
     {"f_float": 1e16, "f_json": "\x01\x1f text"},
     {"f_float": -0.0, "f_json": -(2**53) + 1},
 ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    places=st.integers(min_value=0, max_value=10),
+    extra_digits=st.none() | st.integers(min_value=0, max_value=25),
+    value=st.decimals() | st.decimals(places=8) | st.integers(min_value=-(10**30), max_value=10**30) | FLOATS,
+)
+def test_decimals_are_written_as_drf_writes_them(places, extra_digits, value):
+    max_digits = None if extra_digits is None else max(1, places + extra_digits)
+    field = values.StrictDecimalField(max_digits=max_digits, decimal_places=places)
+
+    assert outcome(_decimal_representation(field), value) == outcome(field.to_representation, value)
