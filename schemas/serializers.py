@@ -79,6 +79,19 @@ class ResourceSerializer(serializers.ModelSerializer):
             cls._prototypes = prototypes
         return prototypes
 
+    def get_validators(self) -> list:
+        # ModelSerializer derives these from the model's unique-together and
+        # unique-for-date options and the fields on every validation; they
+        # keep no state per use, and the class is built once per schema and
+        # catalog revision. A write serializes every field (``only`` is None).
+        if self._only is not None:
+            return super().get_validators()
+        cls = type(self)
+        validators = cls.__dict__.get("_model_validators")
+        if validators is None:
+            validators = cls._model_validators = tuple(super().get_validators())
+        return list(validators)
+
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError(
