@@ -30,6 +30,7 @@ from schemas.catalog import current_catalog
 from schemas.changes import create_schema
 from schemas.models import CatalogRevision
 from tests.conftest import ALL_DATABASES
+from tests.library import make_every_type
 from tests.oauth_helpers import bearer, fetch_token, make_application
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -337,3 +338,20 @@ def test_a_token_in_the_address_is_left_to_the_toolkit_check(shelf):
 
     assert response.status_code == 401
     assert all("token_checksum" not in sql for sql in default)
+
+
+def test_every_type_round_trips_through_the_insert_that_looks_for_a_reference(api):
+    every = make_every_type(rows=5, seed=11)
+    target = every.model.objects.order_by("pk").first().pk
+    for row in api.get("/api/v1/every/?page_size=6").json()["results"]:
+        body = {**{name: value for name, value in row.items() if name != "id"}, "f_reference": target}
+        if body["f_string"] is not None:
+            body["f_string"] = "Ǆ🎉 \u200b" + body["f_string"][:20]
+
+        response, _default, fixtures = _sent(api, "post", "/api/v1/every/", body)
+
+        assert response.status_code == 201, (body, response.content)
+        assert fixtures[-1].startswith("INSERT") and fixtures[-1].count("EXISTS") == 1, fixtures
+        created = response.json()
+        assert {**created, "id": None} == {**body, "id": None}
+        assert api.get(f"/api/v1/every/{created['id']}/").json() == created
