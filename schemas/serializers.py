@@ -139,9 +139,9 @@ class ResourceSerializer(serializers.ModelSerializer):
     def references_checked_on_insert(self) -> frozenset[str]:
         """The references of a new row whose rows its INSERT looks for, rather than a lookup each.
 
-        Those whose rows are the whole table of a table on the database the
-        row is written to; the others (another database, a live source's
-        other alias) are looked up as each value is read.
+        Those that point to a whole table on the database the row is written
+        to; the others (a table on another database, such as a live source's)
+        are looked up as each value is read.
         """
         if self.instance is not None:
             return frozenset()
