@@ -94,7 +94,8 @@ BUCKETS = [
         ],
     ),
     ("model instances (Model.from_db)", ["django.db.models.base.Model.from_db"]),
-    ("JSON rendering", ["rest_framework.renderers.JSONRenderer.render"]),
+    ("JSON rendering", ["rest_framework.renderers.JSONRenderer.render",
+                        "api.renderers.FastJSONRenderer.render"]),
 ]
 SQLITE_CALLS = {
     "<method 'execute' of 'sqlite3.Cursor' objects>",
