@@ -18,7 +18,6 @@ database): a request with a token sends one statement for both.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 
 from django.db import router
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.bcp import bcp_compliant
 from oauth2_provider.models import get_access_token_model
 
-from access.oauth import load_access_token
+from access.oauth import load_access_token, token_checksum
 from datasources.plain_sql import PlainLookup
 from schemas.models import CatalogRevision
 
@@ -92,7 +91,7 @@ def read_revision_with_token(request) -> int | None:
     value = token_in_header(header)
     if not value:
         return None
-    token, revision = lookup.get_beside(_checksum(value))
+    token, revision = lookup.get_beside(token_checksum(value))
     getattr(request, "_request", request).fauxsite_bearer = (value, token)
     return revision
 
@@ -103,11 +102,6 @@ def _token(request, value: str):
     if kept is not None and kept[0] == value:
         return kept[1]
     return load_access_token(value)
-
-
-def _checksum(value: str) -> str:
-    # As ``access.oauth.load_access_token`` computes it.
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 @functools.cache

@@ -108,8 +108,12 @@ def load_access_token(token: str):
     unique checksum), run on every request with a token, so in plain SQL
     written once rather than compiled per call.
     """
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    return _token_by_checksum().get(checksum)
+    return _token_by_checksum().get(token_checksum(token))
+
+
+def token_checksum(token: str) -> str:
+    """What a token is stored and found by: its SHA-256, as the toolkit computes it."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @functools.cache
