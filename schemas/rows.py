@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models.expressions import Col, Func
 from django.db.models.lookups import Lookup
 from django.db.models.query import MAX_GET_RESULTS, BaseIterable
-from django.db.models.sql.where import WhereNode
+from django.db.models.sql.where import AND, OR, WhereNode
 
 from datasources.plain_sql import convert_columns
 
@@ -111,10 +111,62 @@ def where_of(query, alias: str) -> Where | None:
         return None
     compiler = query.get_compiler(using=alias)
     try:
-        sql, params = compiler.compile(query.where)
+        sql, params = _compiled_node(query.where, compiler)
     except (EmptyResultSet, FullResultSet):
         return None
     return sql, tuple(params)
+
+
+def _compiled_node(node, compiler) -> tuple[str, list]:
+    """``compiler.compile(node)``, with each lookup compiled once however many queries hold it.
+
+    A list's count and its page hold the same lookup objects (a queryset's
+    clone copies its WHERE tree, not the lookups in it), so the page reuses
+    what the count compiled. This is ``WhereNode.as_sql`` for AND and OR.
+    """
+    if not isinstance(node, WhereNode):
+        return _compiled_lookup(node, compiler) if isinstance(node, Lookup) else compiler.compile(node)
+    if node.connector not in (AND, OR):
+        return compiler.compile(node)
+    full_needed, empty_needed = (len(node.children), 1) if node.connector == AND else (1, len(node.children))
+    result, result_params = [], []
+    for child in node.children:
+        try:
+            sql, params = _compiled_node(child, compiler)
+        except EmptyResultSet:
+            empty_needed -= 1
+        except FullResultSet:
+            full_needed -= 1
+        else:
+            if sql:
+                result.append(sql)
+                result_params.extend(params)
+            else:
+                full_needed -= 1
+        if empty_needed == 0:
+            raise FullResultSet if node.negated else EmptyResultSet
+        if full_needed == 0:
+            raise EmptyResultSet if node.negated else FullResultSet
+    sql = f" {node.connector} ".join(result)
+    if not sql:
+        raise FullResultSet
+    if node.negated:
+        sql = f"NOT ({sql})"
+    elif len(result) > 1 or node.resolved:
+        sql = f"({sql})"
+    return sql, result_params
+
+
+def _compiled_lookup(lookup, compiler) -> tuple[str, list]:
+    # Kept on the lookup with the connection, left and right sides it was
+    # compiled with: a copy that relabels or resolves them replaces them.
+    kept = lookup.__dict__.get("_fauxsite_compiled")
+    connection = compiler.connection
+    if kept is not None and kept[0] == id(connection) and kept[1] is lookup.lhs and kept[2] is lookup.rhs:
+        return kept[3], list(kept[4])
+    sql, params = compiler.compile(lookup)
+    lookup._fauxsite_compiled = (id(connection), lookup.lhs, lookup.rhs, sql, tuple(params))
+    return sql, list(params)
 
 
 def _plain_condition(node) -> bool:

@@ -16,6 +16,7 @@ from unittest import mock
 
 import pytest
 from django.db import connections
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -173,3 +174,45 @@ def test_it_reads_the_largest_id_for_the_order_hint_inside_the_count(api, shelf)
         assert "MAX(" in count and '+"' in page
     else:
         assert "MAX(" not in count and '+"' not in page
+
+
+def _where_queries(model):
+    every = model.objects.all()
+    return [
+        every.filter(genre="🐉", price__gte="49.99"),
+        every.filter(title__icontains="STRASSE") | every.filter(rank__lt=-1),
+        every.exclude(genre__in=["fiction", "ÉTUDE"]).filter(rank__isnull=True),
+        every.filter(~Q(title__startswith="ω") & Q(published__gte="2015-01-01")),
+        every.filter(genre__in=[]) | every.filter(rank=2**63 - 1),
+        every.filter(Q(genre="Fiction") ^ Q(in_stock=False)),
+    ]
+
+
+def test_it_compiles_a_where_clause_as_the_orm_does_and_reuses_its_lookups(shelf):
+    for queryset in _where_queries(shelf):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.compile(queryset.query.where)
+        assert rows.where_of(queryset.query, queryset.db) == (sql, tuple(params))
+        # The page's clone holds the same lookups: the same clause again, from what was kept.
+        page = queryset.order_by("-price")[2:5]
+        assert rows.where_of(page.query, page.db) == (sql, tuple(params))
+        narrower = page.query.chain()
+        narrower.clear_limits()
+        narrower.add_q(Q(price__lt="50.01"))
+        wider_sql, wider_params = narrower.get_compiler(using=queryset.db).compile(narrower.where)
+        assert rows.where_of(narrower, queryset.db) == (wider_sql, tuple(wider_params))
+        assert wider_sql != sql
+
+
+def test_a_kept_lookup_is_compiled_again_once_its_sides_are_relabeled(shelf):
+    queryset = shelf.objects.filter(genre="fiction", price__lte="50")
+    rows.where_of(queryset.query, queryset.db)
+    inner = queryset.query.chain()
+    inner.bump_prefix(queryset.query)
+    relabeled = inner.where.relabeled_clone({shelf._meta.db_table: "U0"})
+    compiler = inner.get_compiler(using=queryset.db)
+
+    sql, _params = rows._compiled_node(relabeled, compiler)
+
+    assert sql == compiler.compile(relabeled)[0]
+    assert "U0" in sql
