@@ -459,7 +459,11 @@ def _field_of(term: str) -> str:
     return term[1:] if term.startswith("-") else term
 
 
+@lru_cache(maxsize=1024)
 def ordering_expression(term: str, text_fields: frozenset[str]):
+    # One expression per term and text fields, shared by every query as a
+    # model's Meta.ordering is: kept statements are looked up by the
+    # query's order, which hashes as fast as its expressions' identities.
     name = _field_of(term)
     # Text sorts by code point on every engine, not by the database's locale.
     key = CodePointOrder(F(name)) if name in text_fields else F(name)

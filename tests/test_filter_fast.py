@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from schemas import filters
 from schemas.catalog import current_catalog
 from schemas.changes import create_schema
-from schemas.filters import narrowed_filterset
+from schemas.filters import narrowed_filterset, ordering_expression
 from tests.conftest import ALL_DATABASES
 
 pytestmark = pytest.mark.django_db(databases=ALL_DATABASES)
@@ -190,3 +190,17 @@ def test_a_plain_lookup_compiles_the_statement_django_filter_builds(stock):
         slow_sql = compiled(slow.qs)
     assert compiled(fast.qs) == slow_sql
     assert list(fast.qs.values_list("pk", flat=True)) == list(slow.qs.values_list("pk", flat=True))
+
+
+def test_an_order_s_expressions_are_shared_and_sort_text_by_code_point(api, stock):
+    text = stock.text_ordered_fields
+    assert "title" in text
+    assert ordering_expression("-title", text) is ordering_expression("-title", frozenset(text))
+    assert ordering_expression("-title", text) != ordering_expression("-title", frozenset())
+    assert ordering_expression("title", text) != ordering_expression("-title", text)
+
+    body = _both_paths(api, "ordering=-title,id&page_size=100").json()
+    titles = [row["title"] for row in body["results"]]
+    # Code point order: "ﬁ" (U+FB01) and emoji after every Latin and Greek letter.
+    assert titles == sorted(titles, key=lambda title: [ord(c) for c in title], reverse=True)
+    assert titles[0] == "🐉 dragon"
