@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter, itemgetter
+from typing import NamedTuple
 
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -34,12 +35,28 @@ _SERVED_AS_READ = {
 }
 
 
-def row_reader(field, model, positions: dict[str, int] | None = None) -> Callable | None:
+class ValueRead(NamedTuple):
+    """How one served value is read and represented: what a reader does, as data.
+
+    ``column`` is a ``Row``'s position, or the getter of a model attribute.
+    ``represent`` is None when the value is served as read (a reference's
+    id); otherwise None is served as None, a value of exactly ``kind`` as it
+    is (``convert`` None) or as ``convert(value)``, and any other value as
+    ``represent(value)``.
+    """
+
+    column: int | Callable
+    kind: type | None
+    convert: Callable | None
+    represent: Callable | None
+
+
+def value_read(field, model, positions: dict[str, int] | None = None) -> ValueRead | None:
     """What ``Serializer.to_representation`` does for one field of a model row, minus the detour.
 
     DRF reads a value through ``get_attribute`` (a source walk, an exception
     handler, a ``PKOnlyObject`` for a reference) and then skips
-    ``to_representation`` for None. The reader takes the model attribute
+    ``to_representation`` for None. The read takes the model attribute
     straight, or with ``positions`` (``schemas.rows.column_positions``) the
     same value from a ``Row``, and represents it as the field would, so
     the output is the same. None for a field it cannot read that way: the
@@ -51,19 +68,32 @@ def row_reader(field, model, positions: dict[str, int] | None = None) -> Callabl
         if field.pk_field is not None or not field.use_pk_only_optimization():
             return None
         # The id column itself, which is what ``serializable_value`` reads.
-        return _column_reader(model._meta.get_field(field.source).attname, positions)
+        column = _column(model._meta.get_field(field.source).attname, positions)
+        return None if column is None else ValueRead(column, None, None, None)
     if type(field).get_attribute is not serializers.Field.get_attribute:
         return None
-    read = _column_reader(field.source, positions)
-    if read is None:
+    column = _column(field.source, positions)
+    if column is None:
         return None
-    represent = _representation(field)
     kind, convert = _exact_type_representation(field)
-    if kind is None:
-        return _reader(read, represent)
-    if convert is None:
-        return _reader_of_served_type(read, kind, represent)
-    return _reader_of_converted_type(read, kind, convert, represent)
+    return ValueRead(column, kind, convert, _representation(field))
+
+
+def row_reader(field, model, positions: dict[str, int] | None = None) -> Callable | None:
+    """``value_read`` as a function of a row (a model instance, or a ``Row`` with ``positions``)."""
+    read = value_read(field, model, positions)
+    return None if read is None else reader_of(read)
+
+
+def reader_of(value: ValueRead) -> Callable:
+    read = itemgetter(value.column) if isinstance(value.column, int) else value.column
+    if value.represent is None:
+        return read
+    if value.kind is None:
+        return _reader(read, value.represent)
+    if value.convert is None:
+        return _reader_of_served_type(read, value.kind, value.represent)
+    return _reader_of_converted_type(read, value.kind, value.convert, value.represent)
 
 
 def _reader(read: Callable, represent: Callable) -> Callable:
@@ -96,10 +126,47 @@ def _reader_of_converted_type(read: Callable, kind: type, convert: Callable, rep
     return reader
 
 
-def _column_reader(name: str, positions: dict[str, int] | None) -> Callable | None:
+def rows_function(names: Sequence[str], reads: Sequence[ValueRead]) -> Callable:
+    """One function that serves a whole row as the readers of ``reads`` do, field by field.
+
+    A dict built from one reader call per field costs a call, a closure and
+    a loop step per value; this function reads every value inline, compiled
+    once per schema and field selection. Its source holds only generated
+    local names and column positions: the field names, types and
+    representations are passed to it as values, never written into it.
+    """
+    body = []
+    for i, read in enumerate(reads):
+        if isinstance(read.column, int):
+            body.append(f"v{i} = row[{int(read.column)}]")
+        else:
+            body.append(f"v{i} = column{i}(row)")
+        if read.represent is None:
+            continue
+        if read.kind is None:
+            body.append(f"if v{i} is not None: v{i} = represent{i}(v{i})")
+        elif read.convert is None:
+            body.append(f"if type(v{i}) is not kind{i} and v{i} is not None: v{i} = represent{i}(v{i})")
+        else:
+            body.append(f"if type(v{i}) is kind{i}: v{i} = convert{i}(v{i})")
+            body.append(f"elif v{i} is not None: v{i} = represent{i}(v{i})")
+    body.append("return {" + ", ".join(f"name{i}: v{i}" for i in range(len(reads))) + "}")
+    # Bound as the arguments of a factory, so each is a closure cell read by one LOAD_DEREF.
+    bound = {}
+    for i, (name, read) in enumerate(zip(names, reads, strict=True)):
+        bound.update({f"name{i}": name, f"column{i}": read.column, f"kind{i}": read.kind,
+                      f"convert{i}": read.convert, f"represent{i}": read.represent})
+    source = "\n".join([f"def make({', '.join(bound)}):", "    def serve_row(row):",
+                        *(f"        {line}" for line in body), "    return serve_row\n"])
+    namespace: dict = {"__builtins__": {"type": type}}
+    exec(compile(source, "<served row>", "exec"), namespace)
+    return namespace["make"](**bound)
+
+
+def _column(name: str, positions: dict[str, int] | None) -> int | Callable | None:
     if positions is None:
         return attrgetter(name)
-    return itemgetter(positions[name]) if name in positions else None
+    return positions.get(name)
 
 
 def _representation(field) -> Callable:

@@ -12,7 +12,7 @@ are refused by name, a unique value already taken is a 409 naming the field,
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from django.db import models, router
@@ -23,7 +23,7 @@ from rest_framework.validators import UniqueValidator
 from datasources.plain_sql import insert_for
 from schemas import values
 from schemas.errors import Conflict
-from schemas.row_readers import Readers, row_reader
+from schemas.row_readers import Readers, reader_of, rows_function, value_read
 from schemas.rows import Row, column_positions
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ STRICT_FIELDS = {
     models.JSONField: values.CanonicalJSONField,
 }
 
+# A selection's readers and the function serving a whole row, or Nones for DRF's walk.
+BuiltReaders = tuple[Readers | None, Callable | None]
 # Row readers are kept for this many ``fields=`` selections per schema.
 MAX_CACHED_SELECTIONS = 64
 
@@ -235,13 +237,10 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         if isinstance(instance, Row):
-            readers = self.readers_for(self._only, rows=True)
+            serve = self.row_function_for(self._only, rows=True)
         else:
-            readers = self._row_readers if isinstance(instance, models.Model) else None
-        if readers is None:
-            data = super().to_representation(instance)
-        else:
-            data = {name: read(instance) for name, read in readers}
+            serve = self._row_function if isinstance(instance, models.Model) else None
+        data = super().to_representation(instance) if serve is None else serve(instance)
         for name in self._expand:
             if name in data:
                 related = getattr(instance, name)
@@ -249,8 +248,8 @@ class ResourceSerializer(serializers.ModelSerializer):
         return data
 
     @property
-    def _row_readers(self) -> Readers | None:
-        return type(self).readers_for(self._only)
+    def _row_function(self) -> Callable | None:
+        return type(self).row_function_for(self._only)
 
     @classmethod
     def readers_for(cls, only: frozenset[str] | None, *, rows: bool = False) -> Readers | None:
@@ -262,6 +261,15 @@ class ResourceSerializer(serializers.ModelSerializer):
         readers. Each row then costs one read and one ``to_representation``
         per field.
         """
+        return cls._built_readers(only, rows)[0]
+
+    @classmethod
+    def row_function_for(cls, only: frozenset[str] | None, *, rows: bool = False) -> Callable | None:
+        """``readers_for``'s readers as one function that serves a whole row (``rows_function``)."""
+        return cls._built_readers(only, rows)[1]
+
+    @classmethod
+    def _built_readers(cls, only: frozenset[str] | None, rows: bool) -> BuiltReaders:
         built = cls.__dict__.get("_readers_by_selection")
         if built is None:
             built = cls._readers_by_selection = {}
@@ -273,8 +281,12 @@ class ResourceSerializer(serializers.ModelSerializer):
         model = cls.Meta.model
         positions = column_positions(model) if rows else None
         fields = cls(only=only)._readable_fields
-        readers = [(field.field_name, row_reader(field, model, positions)) for field in fields]
-        readers = None if any(read is None for _name, read in readers) else readers
+        reads = [(field.field_name, value_read(field, model, positions)) for field in fields]
+        if any(read is None for _name, read in reads):
+            readers = (None, None)
+        else:
+            readers = ([(name, reader_of(read)) for name, read in reads],
+                       rows_function([name for name, _read in reads], [read for _name, read in reads]))
         if len(built) < MAX_CACHED_SELECTIONS:
             built[key] = readers
         return readers
@@ -285,6 +297,17 @@ class ResourceSerializer(serializers.ModelSerializer):
         if name not in expanded:
             expanded[name] = self.resource.target(name).serializer_class(context=self.context)
         return expanded[name]
+
+
+class ResourceListSerializer(serializers.ListSerializer):
+    """A page served by its rows' function, looked up once per page rather than once per row."""
+
+    def to_representation(self, data):
+        child = self.child
+        serve = None if child._expand else child.row_function_for(child._only, rows=True)
+        if serve is None or isinstance(data, models.manager.BaseManager):
+            return super().to_representation(data)
+        return [serve(item) if type(item) is Row else child.to_representation(item) for item in data]
 
 
 def _conflict(conflicts: dict[str, list[str]]) -> Conflict:
@@ -328,6 +351,7 @@ def build_serializer(resource: Resource) -> type[ResourceSerializer]:
             "model": resource.model,
             "fields": ["id", *(field.name for field in resource.fields)],
             "extra_kwargs": {field.name: _field_kwargs(field) for field in resource.fields},
+            "list_serializer_class": ResourceListSerializer,
         },
     )
     # The class name becomes the OpenAPI component name, so it must be unique

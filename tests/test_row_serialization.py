@@ -36,7 +36,7 @@ def drf_walk(serializer, row) -> dict:
 def test_every_type_reads_byte_identical_to_drf(every_type):
     serializer = every_type.serializer_class()
     rows = list(every_type.model.objects.order_by("pk"))
-    assert serializer._row_readers is not None
+    assert serializer._row_function is not None
 
     fast = [serializer.to_representation(row) for row in rows]
     walked = [drf_walk(serializer, row) for row in rows]
