@@ -12,7 +12,14 @@ At each size, requests run in-process through Django's WSGI handler
 - the same rows by keyset cursor, when lists take one
   (``cursor=after-<last id of page 399>``);
 - the filtered, ordered list of ``bench/run.py``;
-- ``COUNT(*)`` of the table through the ORM, what a page-number list pays.
+- ``COUNT(*)`` of the table through the ORM, what a page-number list pays;
+- the filtered list's bounded count alone (``schemas.pagination.bounded_count``).
+
+Sizes are measured minutes apart, so the machine's load can differ between
+them. Besides wall time each point gives CPU time (``cpu_ms``): this
+process's, plus, on a PostgreSQL server on this machine, that of the server
+processes serving its connections (``/proc/<pid>/schedstat``). Time spent
+waiting for a busy core counts in neither, so its ratios hold under load.
 
 On PostgreSQL the table is ``VACUUM ANALYZE``d after each top-up, as
 autovacuum does in service to a table rows were inserted into (since
@@ -100,9 +107,10 @@ def _measure_here(options) -> None:
     points = []
     for size in options.sizes:
         seeded = _top_up(size, vacuum=not options.analyze_only)
-        point = {"rows": size, "seed_seconds": seeded, "ms": _timings(application, options.repeat)}
+        wall, cpu = _timings(application, options.repeat)
+        point = {"rows": size, "seed_seconds": seeded, "ms": wall, "cpu_ms": cpu}
         points.append(point)
-        print(f"{size:>9,} rows: {point['ms']}", file=sys.stderr, flush=True)
+        print(f"{size:>9,} rows: {point['ms']}, CPU {point['cpu_ms']}", file=sys.stderr, flush=True)
     print(json.dumps({"points": points}))
 
 
@@ -130,13 +138,17 @@ def _referenced_tables(model) -> list[str]:
     return [field.related_model._meta.db_table for field in model._meta.concrete_fields if field.is_relation]
 
 
-def _timings(application, repeat: int) -> dict[str, float]:
+def _timings(application, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU milliseconds per call, by label."""
     requests = {label: _getter(application, query) for label, query in LISTS.items()}
     cursor_query = _deep_cursor(application)
     if cursor_query:
         requests[f"cursor page {DEEP_PAGE}"] = _getter(application, cursor_query)
     requests["COUNT(*)"] = _counter()
-    return {label: _median_ms(call, repeat) for label, call in requests.items()}
+    requests["filtered count (bounded)"] = _filtered_counter()
+    medians = {label: _median_ms(call, repeat) for label, call in requests.items()}
+    return ({label: wall for label, (wall, _cpu) in medians.items()},
+            {label: cpu for label, (_wall, cpu) in medians.items()})
 
 
 def _getter(application, query: str):
@@ -177,15 +189,60 @@ def _counter():
     return lambda: model.objects.count()
 
 
-def _median_ms(call, repeat: int) -> float:
+def _filtered_counter():
+    """The count of the filtered list, as its request takes it: what grows with the table there."""
+    from django.http import QueryDict
+
+    from schemas.catalog import current_catalog
+    from schemas.pagination import bounded_count, exact_count_limit
+
+    model = current_catalog().get("books").model
+    lookups = QueryDict(run.FILTERED_QUERY.lstrip("?")).dict()
+    lookups.pop("ordering", None)
+    return lambda: bounded_count(model.objects.filter(**lookups), exact_count_limit())
+
+
+def _median_ms(call, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of ``call``, after a warm-up that opens its connections."""
     for _ in range(3):
         call()
-    times = []
+    server = _server_processes()
+    walls, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started, server_started = time.perf_counter(), time.process_time(), _cpu_ns(server)
         call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu_started) * 1000 + (_cpu_ns(server) - server_started) / 1e6)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _server_processes() -> list[Path]:
+    """The schedstat files of the PostgreSQL processes serving this process's open connections.
+
+    Empty for SQLite, and for a server elsewhere, whose processes this
+    machine does not see: the CPU figures are then this process's alone.
+    """
+    from django.db import connections
+
+    files = []
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor != "postgresql" or connection.connection is None:
+            continue
+        pid = connection.connection.info.backend_pid
+        path = Path(f"/proc/{pid}/schedstat")
+        if _on_this_machine(connection.settings_dict["HOST"]) and path.exists():
+            files.append(path)
+    return files
+
+
+def _on_this_machine(host: str) -> bool:
+    # A socket's directory, or a loopback address; a process of that id elsewhere is another process.
+    return not host or host.startswith("/") or host in ("127.0.0.1", "localhost", "::1")
+
+
+def _cpu_ns(schedstat_files: list[Path]) -> int:
+    # The first field is the nanoseconds the process has run on a CPU.
+    return sum(int(path.read_text().split()[0]) for path in schedstat_files)
 
 
 # Output -----------------------------------------------------------------------------
@@ -199,13 +256,22 @@ def markdown_table(engine: str, curve: dict) -> str:
         f"| {engine} | " + " | ".join(sizes) + f" | {last['rows'] // first['rows']:,}x rows: time ratio |",
         "|---|" + "---:|" * (len(points) + 1),
     ]
-    for label in first["ms"]:
-        cells = [f"{point['ms'].get(label, float('nan')):.2f}" for point in points]
-        ratio = last["ms"][label] / first["ms"][label]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | **{ratio:.1f}** |")
+    lines += _rows(points, "ms")
+    if "cpu_ms" in first:
+        lines += ["", f"| {engine}, CPU | " + " | ".join(sizes).replace(" ms", " CPU ms") + " | ratio |",
+                  "|---|" + "---:|" * (len(points) + 1), *_rows(points, "cpu_ms")]
     seeded = sum(point["seed_seconds"] for point in points)
     lines.append(f"\nSeeding {last['rows']:,} rows with `schemas.seeding.seed` took {seeded:.0f} s in all.")
     return "\n".join(lines)
+
+
+def _rows(points: list[dict], key: str) -> list[str]:
+    lines = []
+    for label in points[0][key]:
+        cells = [f"{point[key].get(label, float('nan')):.2f}" for point in points]
+        ratio = points[-1][key][label] / points[0][key][label]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | **{ratio:.2f}** |")
+    return lines
 
 
 def _write(results: dict) -> None:
