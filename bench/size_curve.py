@@ -17,9 +17,9 @@ At each size, requests run in-process through Django's WSGI handler
 
 Sizes are measured minutes apart, so the machine's load can differ between
 them. Besides wall time each point gives CPU time (``cpu_ms``): this
-process's, plus, on a PostgreSQL server on this machine, that of the server
-processes serving its connections (``/proc/<pid>/schedstat``). Time spent
-waiting for a busy core counts in neither, so its ratios hold under load.
+process's and, on a PostgreSQL server on this machine, that of the server
+processes serving its connections (``bench.cpu_time``). Time spent waiting
+for a busy core counts in neither, so its ratios hold under load.
 
 On PostgreSQL the table is ``VACUUM ANALYZE``d after each top-up, as
 autovacuum does in service to a table rows were inserted into (since
@@ -204,45 +204,18 @@ def _filtered_counter():
 
 def _median_ms(call, repeat: int) -> tuple[float, float]:
     """Median wall and CPU milliseconds of ``call``, after a warm-up that opens its connections."""
+    from bench.cpu_time import CpuClock
+
     for _ in range(3):
         call()
-    server = _server_processes()
+    clock = CpuClock()
     walls, cpus = [], []
     for _ in range(repeat):
-        started, cpu_started, server_started = time.perf_counter(), time.process_time(), _cpu_ns(server)
+        started, cpu_started = time.perf_counter(), clock.ns()
         call()
         walls.append((time.perf_counter() - started) * 1000)
-        cpus.append((time.process_time() - cpu_started) * 1000 + (_cpu_ns(server) - server_started) / 1e6)
+        cpus.append((clock.ns() - cpu_started) / 1e6)
     return statistics.median(walls), statistics.median(cpus)
-
-
-def _server_processes() -> list[Path]:
-    """The schedstat files of the PostgreSQL processes serving this process's open connections.
-
-    Empty for SQLite, and for a server elsewhere, whose processes this
-    machine does not see: the CPU figures are then this process's alone.
-    """
-    from django.db import connections
-
-    files = []
-    for connection in connections.all(initialized_only=True):
-        if connection.vendor != "postgresql" or connection.connection is None:
-            continue
-        pid = connection.connection.info.backend_pid
-        path = Path(f"/proc/{pid}/schedstat")
-        if _on_this_machine(connection.settings_dict["HOST"]) and path.exists():
-            files.append(path)
-    return files
-
-
-def _on_this_machine(host: str) -> bool:
-    # A socket's directory, or a loopback address; a process of that id elsewhere is another process.
-    return not host or host.startswith("/") or host in ("127.0.0.1", "localhost", "::1")
-
-
-def _cpu_ns(schedstat_files: list[Path]) -> int:
-    # The first field is the nanoseconds the process has run on a CPU.
-    return sum(int(path.read_text().split()[0]) for path in schedstat_files)
 
 
 # Output -----------------------------------------------------------------------------
