@@ -24,6 +24,14 @@ reference's column is indexed whatever the option, and a unique one has its
 constraint's. Indexes follow the fields after every change
 (``sync_indexes``): turning the option on or off only adds or drops them,
 and a retired column loses its own at once.
+
+On SQLite a unique column made now gets its constraint as a unique index of
+its own (``fx_f<id>_uq``, ``UniqueIndex``) rather than ``UNIQUE`` inside
+``CREATE TABLE``: the same guarantee and the same error, but an index that
+``DROP INDEX`` reaches, so a large seed can set it aside and build it once
+(``schemas.seed_indexes``). A column made before keeps its inline constraint,
+read from the table (``_inline_unique_columns``). PostgreSQL's unique
+constraints are dropped and added back by name, so they stay as they are.
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ DATA_OPTIONS = (
 )
 # The indexes fauxsite names itself (``field_indexes``); others are Django's.
 OWN_INDEX = re.compile(r"^fx_f[0-9]+_(ix|cp|dx)$")
+# A unique column's own index on SQLite (``unique_index``), kept apart from
+# OWN_INDEX: only columns made since have one, so a deploy's index repair,
+# which compares OWN_INDEX with ``field_indexes``, does not look for it.
+UNIQUE_INDEX = re.compile(r"^fx_f[0-9]+_uq$")
 BATCH_SIZE = 1000
 # Longer than any request can hold an old catalog: gunicorn ends a worker
 # after 30 seconds.
@@ -86,7 +98,8 @@ def fixture_model(schema: Schema, fields: list[Field] | None = None,
     """The table as it is stored: ``fields``, plus the ``retired`` columns it still holds."""
     if fields is None:
         fields = snapshot(schema)
-    storage_fields = [_storage_copy(field) for field in [*fields, *retired]]
+    inline = _inline_unique_columns(schema, [*fields, *retired])
+    storage_fields = [_storage_copy(field, inline) for field in [*fields, *retired]]
     model = build_models([(schema, storage_fields)])[schema.pk]
     for field in fields:
         if field.field_type.is_relation:
@@ -94,8 +107,49 @@ def fixture_model(schema: Schema, fields: list[Field] | None = None,
             # Django (which skips unmanaged models when it creates a table).
             model._meta.get_field(field.name).db_index = False
     # Declared on the model, so that a table SQLite remakes keeps them.
-    model._meta.indexes = [index for field in fields for index in field_indexes(field)]
+    model._meta.indexes = [index for field in fields for index in field_indexes(field)] + [
+        unique_index(field) for field in fields if _unique_apart(field, inline)
+    ]
     return model
+
+
+class UniqueIndex(models.Index):
+    """An index that refuses a repeated key: ``CREATE UNIQUE INDEX``."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        unique = schema_editor.sql_create_index.replace("CREATE INDEX", "CREATE UNIQUE INDEX", 1)
+        return super().create_sql(model, schema_editor, using=using, sql=unique, **kwargs)
+
+
+def unique_index(field: Field) -> UniqueIndex:
+    """A unique field's constraint as an index of its own (SQLite, for columns made since)."""
+    return UniqueIndex(fields=[field.name], name=f"fx_{fixture_column(field)}_uq")
+
+
+def _unique_apart(field: Field, inline: set[str]) -> bool:
+    """Whether a unique field's constraint is an index of its own rather than in ``CREATE TABLE``."""
+    return field.unique and connections[alias()].vendor == "sqlite" and fixture_column(field) not in inline
+
+
+def _inline_unique_columns(schema: Schema, fields: list[Field]) -> set[str]:
+    """The columns of the schema's SQLite table whose ``UNIQUE`` is part of its ``CREATE TABLE``.
+
+    Those were made before unique indexes of their own and keep their
+    constraint where it is, also when SQLite remakes the table.
+    """
+    connection = connections[alias()]
+    if connection.vendor != "sqlite" or not any(field.unique for field in fields):
+        return set()
+    quote = connection.ops.quote_name
+    columns = set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA index_list({quote(fixture_table_name(schema.pk))})")
+        # Origin "u": the index SQLite made for a UNIQUE in the table's definition.
+        names = [row[1] for row in cursor.fetchall() if row[3] == "u"]
+        for name in names:
+            cursor.execute(f"PRAGMA index_info({quote(name)})")
+            columns.update(row[2] for row in cursor.fetchall())
+    return columns
 
 
 def field_indexes(field: Field) -> list[models.Index]:
@@ -156,13 +210,15 @@ def _own_indexes(table: str) -> set[str]:
     connection = connections[alias()]
     with connection.cursor() as cursor:
         names = connection.introspection.get_constraints(cursor, table)
-    return {name for name in names if OWN_INDEX.match(name)}
+    return {name for name in names if OWN_INDEX.match(name) or UNIQUE_INDEX.match(name)}
 
 
-def _storage_copy(field: Field) -> Field:
+def _storage_copy(field: Field, inline_unique: set[str]) -> Field:
     copy = Field(**{f.attname: getattr(field, f.attname) for f in Field._meta.concrete_fields})
     copy.nullable = True
     copy.default = None
+    if _unique_apart(field, inline_unique):
+        copy.unique = False  # its own index says it (``unique_index``)
     return copy
 
 
@@ -249,10 +305,23 @@ def _add_column(schema, state, retired, field) -> list[Field]:
 
     new_state = [*state, field]
     model = fixture_model(schema, new_state, retired)
-    with _editor() as editor:
-        editor.add_field(model, model._meta.get_field(field.name))
+    _add_column_to(model, field)
     seeding.fill_column(schema, field, _api_model(schema, new_state))
     return new_state
+
+
+def _add_column_to(model: type[models.Model], field: Field) -> None:
+    """Add ``field``'s column, and its unique index (if it has one) before any value is written.
+
+    The index then guards the values written next, and a fill that checks
+    its values against the table finds them through it.
+    """
+    unique = f"fx_{fixture_column(field)}_uq"
+    with _editor() as editor:
+        editor.add_field(model, model._meta.get_field(field.name))
+        for index in model._meta.indexes:
+            if index.name == unique:
+                editor.add_index(model, index)
 
 
 def _move_column(schema, state, retired, old: Field, new: Field) -> list[Field]:
@@ -261,8 +330,7 @@ def _move_column(schema, state, retired, old: Field, new: Field) -> list[Field]:
 
     new_state = [*state, new]
     model = fixture_model(schema, new_state, retired)
-    with _editor() as editor:
-        editor.add_field(model, model._meta.get_field(new.name))
+    _add_column_to(model, new)
     values = dict(model.objects.using(alias()).values_list("pk", f"retired_{old.pk}"))
     api_model = _api_model(schema, new_state)
     converted = _convert(api_model._meta.get_field(new.name), values)
