@@ -4,21 +4,23 @@ Seeding: mock rows for schemas' fixtures tables, and fresh values for columns.
 ``seed`` generates rows a batch at a time, one column per field
 (``schemas.mock_values``), and inserts them with COPY on PostgreSQL (one for
 the whole run unless a batch must read the ones before it in the table) and
-a prepared ``executemany`` per batch on SQLite. Nothing is kept per row, so
-a million rows take the memory of one batch (and, on SQLite, of a page cache
-bounded by ``SQLITE_SEEDING_CACHE_KIB``); factory-boy is bypassed here
-because building a model instance per row cost more than making its values
-(``schemas.factories`` still builds rows one at a time for code that wants
-them). A seed that at least doubles a table (10,000 rows or more) drops its
-secondary indexes and unique constraints while it loads and builds them
-once afterwards, in the same transaction (``schemas.seed_indexes``); on
-PostgreSQL a table it finds empty is truncated and loaded with COPY FREEZE,
-so its rows are visible to all (index-only scans) with no VACUUM. The same
-``seed`` number gives the same rows in any process: every
-field has a random stream derived from the number, the slug and its name.
-References point at existing rows of the referenced schema, which is seeded
-first when it is empty. Rows always go to the fixtures tables, also for a
-schema served from a live database (its fixtures twin).
+one statement per batch on SQLite, the batch bound as one JSON text
+(``schemas.json_batches``; ``executemany`` for types JSON does not carry).
+Nothing is kept per row, so a million rows take the memory of one batch
+(and, on SQLite, of a page cache bounded by ``SQLITE_SEEDING_CACHE_KIB``);
+factory-boy is bypassed here because building a model instance per row cost
+more than making its values (``schemas.factories`` still builds rows one at
+a time for code that wants them). A seed that at least doubles a table
+(10,000 rows or more) drops its secondary indexes and unique constraints
+while it loads and builds them once afterwards, in the same transaction
+(``schemas.seed_indexes``); on PostgreSQL a table it finds empty is
+truncated and loaded with COPY FREEZE, so its rows are visible to all
+(index-only scans) with no VACUUM. The same ``seed`` number gives the same
+rows in any process: every field has a random stream derived from the
+number, the slug and its name. References point at existing rows of the
+referenced schema, which is seeded first when it is empty. Rows always go to
+the fixtures tables, also for a schema served from a live database (its
+fixtures twin).
 
 ``fill_column`` gives every row a value when a column is added or its old
 values became invalid; the fixtures tables' migrations call it.
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connections, models, router, transaction
 
-from schemas import seed_indexes
+from schemas import json_batches, seed_indexes
 from schemas.builder import build_models
 from schemas.factories import Table
 from schemas.mock_values import (
@@ -396,6 +398,12 @@ class _Inserter:
             self.statement = f"COPY {self.table} ({names}) FROM STDIN"
         else:
             self.statement = f"INSERT INTO {self.table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        # SQLite: a batch as one JSON parameter, when its columns' types allow (``schemas.json_batches``).
+        self.json_statement = None
+        if self.connection.vendor == "sqlite" and self.connection.features.supports_json_field:
+            stored = [model._meta.pk] if with_ids else []
+            self.json_statement = json_batches.statement(
+                self.table, [quote(column) for column in columns], [*stored, *model_fields])
 
     def reserve_ids(self, count: int) -> list[int]:
         """Ids for ``count`` new rows, taken as the database would give them."""
@@ -547,7 +555,12 @@ class _Inserter:
                     for row in zip(*adapted, strict=True):
                         copy.write_row(row)
             else:
-                cursor.executemany(self.statement, list(zip(*adapted, strict=True)))
+                rows = list(zip(*adapted, strict=True))
+                batch = json_batches.encoded(rows) if self.json_statement else None
+                if batch is None:
+                    cursor.executemany(self.statement, rows)
+                else:
+                    cursor.execute(self.json_statement, [batch])
 
 
 # PostgreSQL's names, for COPY's binary form, of the column types Django gives fixture tables.
