@@ -9,7 +9,10 @@ reading its rows (SQLite), an unfiltered list asks instead whether a row
 lies past the limit, and only if none does counts the table. Past it, ``count_exact`` is false and
 ``count`` is a lower bound (the limit plus one, or more when the page
 served shows more rows exist). The same rows give the same answer on every
-engine: nothing relies on an engine's estimate.
+engine: nothing relies on an engine's estimate. A count that last found
+more rows than the limit asks first for the row past it, which answers
+without counting the rows before it; only when that row is gone are they
+counted.
 
 ``page`` numbers pages from the start of the list, or with a ``cursor``
 from the row the cursor names (``schemas.cursors``); a page past the end is
@@ -22,6 +25,8 @@ meaning, so none is refused for the company it keeps.
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -77,14 +82,9 @@ def bounded_count(queryset, limit: int, *, with_largest_id: bool = False) -> Cou
         counted = _count_whole_table(queryset, limit, connection)
     else:
         try:
-            sql, params = _count_statement(queryset, limit, with_largest_id)
+            counted, largest_id = _count_rows(queryset, limit, with_largest_id, connection)
         except EmptyResultSet:  # a filter no row can match, such as an empty ``__in``
             counted, largest_id = 0, None
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                counted, *largest = cursor.fetchone()
-            largest_id = (largest[0] or 0) if with_largest_id else None
     if counted <= limit:
         return Count(counted, True, largest_id)
     return Count(limit + 1, False, largest_id)
@@ -106,22 +106,81 @@ def _count_whole_table(queryset, limit: int, connection) -> int:
         return cursor.fetchone()[0]
 
 
+def _count_rows(queryset, limit: int, with_largest_id: bool, connection) -> tuple[int, int | None]:
+    """The rows up to ``limit + 1`` (no more when past the limit), and the largest id when asked for."""
+    statements, params = _count_statement(queryset, limit, with_largest_id)
+    remembered = _remembered_key(queryset.db, statements, params)
+    if remembered is not None and remembered in _PAST_LIMIT:
+        if _row_past_limit(connection, statements.past_limit, params):
+            return limit + 1, None
+        _PAST_LIMIT.pop(remembered, None)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.count, params)
+        counted, *largest = cursor.fetchone()
+    if remembered is not None and counted > limit:
+        _remember_past_limit(remembered)
+    return counted, ((largest[0] or 0) if with_largest_id else None)
+
+
+# Counts, as statement and parameters, that last found more rows than the
+# limit. Paging through a long list counts the same rows on every page;
+# asked first, the row past the limit answers "more than the limit" without
+# counting the rows before it (a tenth of the count's work at the limit on
+# PostgreSQL). When it is not there, the rows are counted as ever: the rows
+# answer, never what is remembered.
+_PAST_LIMIT: OrderedDict[tuple, None] = OrderedDict()
+MAX_REMEMBERED_PAST_LIMIT = 256
+
+
+def _remembered_key(alias: str, statements: _CountStatements, params: tuple) -> tuple | None:
+    """The key of a count in ``_PAST_LIMIT``; None when the count cannot ask for the row past the limit."""
+    if statements.past_limit is None:
+        return None
+    key = (alias, statements.count, params)
+    try:
+        hash(key)
+    except TypeError:  # a parameter adapted for the driver, such as JSON
+        return None
+    return key
+
+
+def _row_past_limit(connection, statement: str, params: tuple) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone() is not None
+
+
+def _remember_past_limit(key: tuple) -> None:
+    if len(_PAST_LIMIT) >= MAX_REMEMBERED_PAST_LIMIT:
+        with suppress(KeyError):  # another thread emptied it first
+            _PAST_LIMIT.popitem(last=False)  # the oldest
+    _PAST_LIMIT[key] = None
+
+
+@dataclass(frozen=True)
+class _CountStatements:
+    """A count's statement, and the one that asks for a row past the limit (None when it has none)."""
+
+    count: str
+    past_limit: str | None = None
+
+
 # Count statements per model (weakly: a catalog revision builds new ones),
 # database, limit and WHERE clause; so many at most per model.
 _COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 MAX_COUNT_STATEMENTS = 64
 
 
-def _count_statement(queryset, limit: int, with_largest_id: bool) -> tuple[str, tuple]:
+def _count_statement(queryset, limit: int, with_largest_id: bool) -> tuple[_CountStatements, tuple]:
     query = queryset.query
     where = None
     if reads_one_table(query, counting=True) and not query.is_sliced:
         where = where_of(query, queryset.db)
     key = (queryset.db, limit, with_largest_id, where and where[0])
     if where is not None:
-        sql = _COUNTS.get(queryset.model, {}).get(key)
-        if sql is not None:
-            return sql, where[1]
+        statements = _COUNTS.get(queryset.model, {}).get(key)
+        if statements is not None:
+            return statements, where[1]
     counted = queryset.order_by().values_list("pk")[: limit + 1]
     subquery, params = counted.query.get_compiler(queryset.db).as_sql()
     columns = "COUNT(*)"
@@ -129,10 +188,20 @@ def _count_statement(queryset, limit: int, with_largest_id: bool) -> tuple[str, 
         columns += ", " + order_hints.largest_id_sql(queryset.model, connections[queryset.db])
     sql, params = f"SELECT {columns} FROM ({subquery}) subquery", tuple(params)
     if where is not None and _takes_only(sql, params, where):
-        statements = _COUNTS.setdefault(queryset.model, {})
-        if len(statements) < MAX_COUNT_STATEMENTS:
-            statements[key] = sql
-    return sql, params
+        kept = _COUNTS.setdefault(queryset.model, {})
+        if len(kept) < MAX_COUNT_STATEMENTS:
+            # Compiled with the count, once: the largest id comes only with a count.
+            past_limit = None if with_largest_id else _past_limit_statement(queryset, limit, where)
+            kept[key] = _CountStatements(sql, past_limit)
+            return kept[key], params
+    return _CountStatements(sql), params
+
+
+def _past_limit_statement(queryset, limit: int, where: tuple[str, tuple]) -> str | None:
+    """The statement of the row past ``limit``, when it takes the WHERE clause's parameters alone."""
+    past = queryset.order_by().values_list("pk")[limit : limit + 1]
+    sql, params = past.query.get_compiler(queryset.db).as_sql()
+    return sql if _takes_only(sql, tuple(params), where) else None
 
 
 def _takes_only(sql: str, params: tuple, where: tuple[str, tuple]) -> bool:
