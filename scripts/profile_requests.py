@@ -12,6 +12,10 @@ rate limits counted (limits too high to reach; counted in Redis with ``--redis``
 each scenario it prints the wall and CPU time per request without a profiler
 (and the hand-written baseline's, for the ratio), the health checks sent, the
 statements sent per database, and cProfile's inclusive time per phase. Phases nest, so they do not add up.
+cProfile counts this process's CPU time, not wall time: a phase that waits
+for the database server is charged only what the client spends on it.
+``--scenarios create`` runs only the named scenarios; ``--top 30`` also
+prints the functions with the most CPU time of their own.
 """
 
 from __future__ import annotations
@@ -73,6 +77,12 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL")
     parser.add_argument("--redis", metavar="URL")
     parser.add_argument("--books", type=int, default=2000)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated, of " + ", ".join(SCENARIOS))
+    parser.add_argument("--top", type=int, default=0, metavar="N",
+                        help="print the N functions with the most CPU time of their own")
+    parser.add_argument("--pstats", metavar="DIRECTORY",
+                        help="write each scenario's cProfile statistics there, for pstats or snakeviz")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
@@ -80,12 +90,18 @@ def main() -> None:
     if options.prepare_only:
         print(json.dumps(prepare(options.books)))
         return
+    scenarios = [name for name in options.scenarios.split(",") if name]
+    if unknown := set(scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if options.profile_only:
-        print(json.dumps(profile(options.token)))
+        print(json.dumps(profile(options.token, scenarios, options.top, options.pstats)))
         return
     with _environment(options) as environment:
         prepared = _child([__file__, "--prepare-only", "--books", str(options.books)], environment)
-        results = _child([__file__, "--profile-only", f"--token={prepared['token']}"], environment)
+        results = _child([__file__, "--profile-only", f"--token={prepared['token']}",
+                          f"--scenarios={','.join(scenarios)}", f"--top={options.top}",
+                          *([f"--pstats={Path(options.pstats).resolve()}"] if options.pstats else [])],
+                         environment)
     _print(results)
 
 
@@ -165,7 +181,7 @@ def prepare(books: int) -> dict:
 # Measuring (in the child, with Django set up) -------------------------------------------
 
 
-def profile(token: str) -> dict:
+def profile(token: str, scenarios: list[str], top: int, pstats_directory: str | None = None) -> dict:
     import django
 
     django.setup()
@@ -175,16 +191,20 @@ def profile(token: str) -> dict:
 
     application = get_wsgi_application()
     results = {}
-    for scenario in SCENARIOS:
+    for scenario in scenarios:
         calls = {side: _request_maker(application, side, scenario, token) for side in ("dynamic", "static")}
         for call in calls.values():
             for _ in range(30):
                 call()
-        profiler = cProfile.Profile()
+        # CPU time: what bench/ charges a request, without the waits for the server.
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for _ in range(PROFILED_REQUESTS):
             calls["dynamic"]()
         profiler.disable()
+        if pstats_directory:
+            Path(pstats_directory).mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(Path(pstats_directory) / f"{scenario}.pstats")
         stats = pstats.Stats(profiler).stats
         results[scenario] = {
             "wall_ms": _times(calls, time.perf_counter),
@@ -194,8 +214,17 @@ def profile(token: str) -> dict:
             "health_checks": _health_checks(calls["dynamic"]),
             # bench.profiling divides by its own request count, the same as ours.
             "phases_ms": {label: _inclusive_ms(stats, targets) for label, targets in PHASES},
+            "top_ms": _top_functions(stats, top),
         }
     return results
+
+
+def _top_functions(stats: dict, count: int) -> list[tuple[str, float, float]]:
+    """(function, own ms, inclusive ms) per request of the ``count`` with the most own time."""
+    rows = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:count]
+    return [(f"{Path(file).name}:{line}({name})", own * 1000 / PROFILED_REQUESTS,
+             inclusive * 1000 / PROFILED_REQUESTS)
+            for (file, line, name), (_calls, _primitive, own, inclusive, _callers) in rows]
 
 
 def _times(calls: dict, clock) -> dict[str, float]:
@@ -261,6 +290,8 @@ def _print(results: dict) -> None:
         for label, value in result["phases_ms"].items():
             if value:
                 print(f"  {label:<34} {value:7.3f} ms")
+        for function, own, inclusive in result["top_ms"]:
+            print(f"  {own:7.3f} ms own {inclusive:7.3f} ms in all  {function}")
         for alias, statements in result["statements"].items():
             print(f"  {alias}: {len(statements)} statements")
             for sql in statements:
