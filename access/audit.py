@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from access.models import AuditEntry
@@ -67,32 +68,47 @@ def record(action: str, object_type: str, *, request=None, actor: Actor | None =
            object_id="", object_repr: str = "", schema_slug: str = "", before=None, after=None,
            details: dict | None = None) -> AuditEntry:
     actor = actor or actor_of(request)
-    return _new_entries.save(AuditEntry(
-        action=action,
-        origin=origin_of(request),
-        object_type=object_type,
-        object_id=str(object_id or "")[:64],
-        object_repr=object_repr[:200],
-        schema_slug=schema_slug[:63],
-        actor_kind=actor.kind,
-        actor_name=actor.name[:200],
-        actor_user=actor.user,
-        actor_application=actor.application,
-        request_id=run_id(request),
-        method=request.method if request is not None else "",
-        path=request.path[:300] if request is not None else "",
-        before=before,
-        after=after,
-        details=details or {},
-    ))
+    entry = AuditEntry(**_entry_values(action, object_type, request, actor, object_id, object_repr,
+                                       schema_slug, before, after, details))
+    # The links as the caller holds them, so reading them sends no query.
+    entry.actor_user, entry.actor_application = actor.user, actor.application
+    return _new_entries.save(entry)
+
+
+def _entry_values(action: str, object_type: str, request, actor: Actor, object_id, object_repr: str,
+                  schema_slug: str, before, after, details: dict | None) -> dict:
+    """An entry's values by attribute name: every column but the id, as ``record`` stores them."""
+    return {
+        "time": timezone.now(),
+        "action": action,
+        "origin": origin_of(request),
+        "object_type": object_type,
+        "object_id": str(object_id or "")[:64],
+        "object_repr": object_repr[:200],
+        "schema_slug": schema_slug[:63],
+        "actor_kind": actor.kind,
+        "actor_name": actor.name[:200],
+        "actor_user_id": None if actor.user is None else actor.user.pk,
+        "actor_application_id": None if actor.application is None else actor.application.pk,
+        "request_id": run_id(request),
+        "method": request.method if request is not None else "",
+        "path": request.path[:300] if request is not None else "",
+        "before": before,
+        "after": after,
+        "details": details or {},
+    }
 
 
 # API writes ------------------------------------------------------------------------
 
 
 def record_api_write(sender, resource, action, object_id, request, **kwargs) -> None:
-    record(API_ACTIONS.get(action, action), "row", request=request, object_id=object_id,
-           schema_slug=resource.slug, object_repr=f"{resource.slug} {object_id}")
+    # Straight into the INSERT: nothing reads an AuditEntry built for each
+    # write, and building one cost 3% of a create's CPU.
+    _new_entries.insert(_entry_values(
+        API_ACTIONS.get(action, action), "row", request, actor_of(request), object_id,
+        f"{resource.slug} {object_id}", resource.slug, None, None, None,
+    ))
 
 
 # Rows in bulk, for the callers that seed, delete and copy them ------------------------------

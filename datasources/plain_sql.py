@@ -10,7 +10,9 @@ reason. Both classes here write the statement once per database and do what
 the ORM would: ``PlainLookup`` builds every concrete field through the ORM's
 own converters and caches each related row on the instance (None where the
 reference is empty); ``PlainInsert`` prepares each value as ``save()`` does
-and sets the new primary key. Neither sends model signals.
+and sets the new primary key, or with ``insert`` writes a row from its values
+alone, for rows nobody reads back (an API write's audit entry). Neither sends
+model signals.
 
 Round trips cost more than compilation on a network database, so both can
 do a second thing in the same statement: ``PlainLookup`` reads one value of
@@ -21,6 +23,7 @@ another row beside its row (the catalog revision beside a bearer token), and
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connections, router, transaction
@@ -151,22 +154,40 @@ class PlainInsert:
         values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
         # Each checked reference's value again, for its EXISTS.
         values.extend([values[position] for position in repeated])
-        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            if returns_key:
-                row = cursor.fetchone()
-                if row is None:
-                    return None
-                key = row[0]
-            elif checked and cursor.rowcount == 0:
-                return None
-            else:
-                meta = self.model._meta
-                key = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+        key = self._execute(connection, sql, values, returns_key, bool(checked))
+        if key is _NOT_INSERTED:
+            return None
         instance.pk = key
         instance._state.adding = False
         instance._state.db = using
         return instance
+
+    def insert(self, values: Mapping[str, object]):
+        """The key of a new row of ``values`` by attribute name (``actor_user_id``), without an instance.
+
+        For a row written on every request, where building the model
+        instance costs more than the statement's values. Each value is
+        prepared as ``save()`` prepares an instance's (``get_db_prep_save``),
+        but no field's ``pre_save`` runs: give every value, defaults
+        included, and use ``save()`` for a model with ``auto_now`` fields.
+        """
+        using = router.db_for_write(self.model)
+        connection = connections[using]
+        sql, fields, returns_key, _repeated = self._statement(using, ())
+        prepared = [field.get_db_prep_save(values[field.attname], connection) for field in fields]
+        return self._execute(connection, sql, prepared, returns_key, False)
+
+    def _execute(self, connection, sql: str, values: list, returns_key: bool, checked: bool):
+        """The new row's key, or ``_NOT_INSERTED`` when a checked reference's row is gone."""
+        with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            if returns_key:
+                row = cursor.fetchone()
+                return _NOT_INSERTED if row is None else row[0]
+            if checked and cursor.rowcount == 0:
+                return _NOT_INSERTED
+            meta = self.model._meta
+            return connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
 
     def _statement(self, using: str, checked: tuple[str, ...]) -> tuple[str, list, bool, list[int]]:
         statement = self._statements.get((using, checked))
@@ -196,6 +217,9 @@ class PlainInsert:
             sql += " " + connection.ops.return_insert_columns([meta.pk])[0]
         return sql, fields, returns_key, [fields.index(key) for key in foreign_keys]
 
+
+# What ``PlainInsert._execute`` gives when the INSERT inserted nothing.
+_NOT_INSERTED = object()
 
 _BY_KEY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
