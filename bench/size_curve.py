@@ -3,10 +3,12 @@ How lists grow with the table: ``python bench/size_curve.py`` (or
 ``python bench/run.py --size-curve``).
 
 Per engine (SQLite, and PostgreSQL with ``--postgres URL``), in a throwaway
-database, ``books`` is seeded by fauxsite's own ``schemas.seeding.seed`` to
-10,000 rows, measured, topped up to 100,000, measured, and to 1,000,000.
-At each size, requests run in-process through Django's WSGI handler
-(middleware included, no network), median of ``--repeat`` after a warm-up:
+database, a copy of ``books`` per size (``books10000``, ``books100000``,
+``books1000000``) is seeded by fauxsite's own ``schemas.seeding.seed``.
+Then requests run in-process through Django's WSGI handler (middleware
+included, no network), each at every size in turns, so that a busy moment
+of the machine falls on every size alike; median of ``--repeat`` after a
+warm-up:
 
 - list page 1, and a deep page (``page=400``, rows 7,981-8,000);
 - the same rows by keyset cursor, when lists take one
@@ -15,13 +17,12 @@ At each size, requests run in-process through Django's WSGI handler
 - ``COUNT(*)`` of the table through the ORM, what a page-number list pays;
 - the filtered list's bounded count alone (``schemas.pagination.bounded_count``).
 
-Sizes are measured minutes apart, so the machine's load can differ between
-them. Besides wall time each point gives CPU time (``cpu_ms``): this
-process's and, on a PostgreSQL server on this machine, that of the server
-processes serving its connections (``bench.cpu_time``). Time spent waiting
-for a busy core counts in neither, so its ratios hold under load.
+Besides wall time each point gives CPU time (``cpu_ms``): this process's
+and, on a PostgreSQL server on this machine, that of the server processes
+serving its connections (``bench.cpu_time``). Time spent waiting for a busy
+core counts in neither.
 
-On PostgreSQL the table is ``VACUUM ANALYZE``d after each top-up, as
+On PostgreSQL each table is ``VACUUM ANALYZE``d after seeding, as
 autovacuum does in service to a table rows were inserted into (since
 PostgreSQL 13 it vacuums for inserts too); left to autovacuum, that work
 would run during the measurements. ``--analyze-only`` only ANALYZEs, as
@@ -104,31 +105,40 @@ def _measure_here(options) -> None:
 
     books.prepare_databases()
     application = get_wsgi_application()
-    points = []
-    for size in options.sizes:
-        seeded = _top_up(size, vacuum=not options.analyze_only)
-        wall, cpu = _timings(application, options.repeat)
-        point = {"rows": size, "seed_seconds": seeded, "ms": wall, "cpu_ms": cpu}
-        points.append(point)
-        print(f"{size:>9,} rows: {point['ms']}, CPU {point['cpu_ms']}", file=sys.stderr, flush=True)
+    seeded = {size: _seed_table(size, vacuum=not options.analyze_only) for size in options.sizes}
+    tables = {size: _Table(application, _slug(size)) for size in options.sizes}
+    wall, cpu = _timings(tables, options.repeat)
+    points = [{"rows": size, "seed_seconds": seeded[size], "ms": wall[size], "cpu_ms": cpu[size]}
+              for size in options.sizes]
+    for point in points:
+        print(f"{point['rows']:>9,} rows: {point['ms']}, CPU {point['cpu_ms']}", file=sys.stderr, flush=True)
     print(json.dumps({"points": points}))
 
 
-def _top_up(size: int, *, vacuum: bool) -> float:
-    """Seed ``books`` up to ``size`` rows; returns the seconds it took (not the VACUUM's)."""
+def _slug(size: int) -> str:
+    return f"books{size}"
+
+
+def _seed_table(size: int, *, vacuum: bool) -> float:
+    """A copy of ``books`` seeded with ``size`` rows; returns the seconds seeding took (not the VACUUM's)."""
     from django.db import connections
 
+    from bench import books
     from schemas.catalog import current_catalog
+    from schemas.changes import create_schema
+    from schemas.models import Schema
     from schemas.seeding import seed
 
-    model = current_catalog().get("books").model
+    authors = Schema.objects.get(slug="authors")
+    create_schema(slug=_slug(size), name=f"Books, {size:,}", fields=books._book_fields(authors))
     started = time.perf_counter()
-    seed("books", size - model.objects.count(), seed=size)
+    seed(_slug(size), size, seed=size)
     elapsed = time.perf_counter() - started
+    model = current_catalog().get(_slug(size)).model
     connection = connections[model.objects.db]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # The referenced authors were seeded too: both settle as in service.
+            # The referenced authors were seeded with the first table: both settle as in service.
             for table in {model._meta.db_table, *_referenced_tables(model)}:
                 cursor.execute(f'{"VACUUM ANALYZE" if vacuum else "ANALYZE"} "{table}"')
     return elapsed
@@ -138,84 +148,97 @@ def _referenced_tables(model) -> list[str]:
     return [field.related_model._meta.db_table for field in model._meta.concrete_fields if field.is_relation]
 
 
-def _timings(application, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Median wall and CPU milliseconds per call, by label."""
-    requests = {label: _getter(application, query) for label, query in LISTS.items()}
-    cursor_query = _deep_cursor(application)
-    if cursor_query:
-        requests[f"cursor page {DEEP_PAGE}"] = _getter(application, cursor_query)
-    requests["COUNT(*)"] = _counter()
-    requests["filtered count (bounded)"] = _filtered_counter()
-    medians = {label: _median_ms(call, repeat) for label, call in requests.items()}
-    return ({label: wall for label, (wall, _cpu) in medians.items()},
-            {label: cpu for label, (_wall, cpu) in medians.items()})
+class _Table:
+    """The measured calls on one size's table, by label."""
 
+    def __init__(self, application, slug: str):
+        self.application, self.path = application, f"/api/v1/{slug}/"
+        self.calls = {label: self._getter(query) for label, query in LISTS.items()}
+        cursor_query = self._deep_cursor()
+        if cursor_query:
+            self.calls[f"cursor page {DEEP_PAGE}"] = self._getter(cursor_query)
+        self.calls["COUNT(*)"] = _counter(slug)
+        self.calls["filtered count (bounded)"] = _filtered_counter(slug)
 
-def _getter(application, query: str):
-    from bench.profiling import _environ
+    def _getter(self, query: str):
+        def call() -> dict:
+            status, body = self._get(query)
+            if not status.startswith("200"):
+                raise SystemExit(f"GET {self.path}?{query} answered {status}: {body[:300]!r}")
+            return json.loads(body)
 
-    def call() -> dict:
+        return call
+
+    def _get(self, query: str) -> tuple[str, bytes]:
+        from bench.profiling import _environ
+
         status = []
-        environ = _environ("GET", run.DYNAMIC, query, b"", "")
-        response = application(environ, lambda line, _headers: status.append(line))
+        response = self.application(_environ("GET", self.path, query, b"", ""),
+                                    lambda line, _headers: status.append(line))
         body = b"".join(response)
         response.close()
-        if not status[0].startswith("200"):
-            raise SystemExit(f"GET {run.DYNAMIC}?{query} answered {status[0]}: {body[:300]!r}")
-        return json.loads(body)
+        return status[0], body
 
-    return call
-
-
-def _deep_cursor(application) -> str | None:
-    """The query of the rows of page ``DEEP_PAGE`` named by keyset cursor, or None without cursors."""
-    from bench.profiling import _environ
-
-    status = []
-    response = application(_environ("GET", run.DYNAMIC, "cursor=first", b"", ""),
-                           lambda line, _headers: status.append(line))
-    b"".join(response)
-    response.close()
-    if not status[0].startswith("200"):
-        return None  # no keyset pagination in this version
-    before = _getter(application, f"page={DEEP_PAGE - 1}")()["results"]
-    return f"cursor=after-{before[-1]['id']}"
+    def _deep_cursor(self) -> str | None:
+        """The query of the rows of page ``DEEP_PAGE`` named by keyset cursor, or None without cursors."""
+        status, _body = self._get("cursor=first")
+        if not status.startswith("200"):
+            return None  # no keyset pagination in this version
+        before = self._getter(f"page={DEEP_PAGE - 1}")()["results"]
+        return f"cursor=after-{before[-1]['id']}"
 
 
-def _counter():
+def _counter(slug: str):
     from schemas.catalog import current_catalog
 
-    model = current_catalog().get("books").model
+    model = current_catalog().get(slug).model
     return lambda: model.objects.count()
 
 
-def _filtered_counter():
+def _filtered_counter(slug: str):
     """The count of the filtered list, as its request takes it: what grows with the table there."""
     from django.http import QueryDict
 
     from schemas.catalog import current_catalog
     from schemas.pagination import bounded_count, exact_count_limit
 
-    model = current_catalog().get("books").model
+    model = current_catalog().get(slug).model
     lookups = QueryDict(run.FILTERED_QUERY.lstrip("?")).dict()
     lookups.pop("ordering", None)
     return lambda: bounded_count(model.objects.filter(**lookups), exact_count_limit())
 
 
-def _median_ms(call, repeat: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of ``call``, after a warm-up that opens its connections."""
+def _timings(tables: dict[int, _Table], repeat: int) -> tuple[dict, dict]:
+    """Median wall and CPU milliseconds per call, by size and label: each label at every size in turns."""
+    wall: dict[int, dict[str, float]] = {size: {} for size in tables}
+    cpu: dict[int, dict[str, float]] = {size: {} for size in tables}
+    for label in next(iter(tables.values())).calls:
+        calls = {size: table.calls[label] for size, table in tables.items() if label in table.calls}
+        for size, (walls, cpus) in _samples_in_turns(calls, repeat).items():
+            wall[size][label], cpu[size][label] = statistics.median(walls), statistics.median(cpus)
+    return wall, cpu
+
+
+def _samples_in_turns(calls: dict, repeat: int) -> dict[int, tuple[list[float], list[float]]]:
+    """Wall and CPU milliseconds of ``repeat`` calls each, one of each in turn, after a warm-up.
+
+    In turns, a busy moment of the machine falls on every size alike. The
+    warm-up opens the connections the CPU clock follows.
+    """
     from bench.cpu_time import CpuClock
 
-    for _ in range(3):
-        call()
+    for call in calls.values():
+        for _ in range(3):
+            call()
     clock = CpuClock()
-    walls, cpus = [], []
+    samples = {size: ([], []) for size in calls}
     for _ in range(repeat):
-        started, cpu_started = time.perf_counter(), clock.ns()
-        call()
-        walls.append((time.perf_counter() - started) * 1000)
-        cpus.append((clock.ns() - cpu_started) / 1e6)
-    return statistics.median(walls), statistics.median(cpus)
+        for size, call in calls.items():
+            started, cpu_started = time.perf_counter(), clock.ns()
+            call()
+            samples[size][0].append((time.perf_counter() - started) * 1000)
+            samples[size][1].append((clock.ns() - cpu_started) / 1e6)
+    return samples
 
 
 # Output -----------------------------------------------------------------------------
@@ -234,7 +257,8 @@ def markdown_table(engine: str, curve: dict) -> str:
         lines += ["", f"| {engine}, CPU | " + " | ".join(sizes).replace(" ms", " CPU ms") + " | ratio |",
                   "|---|" + "---:|" * (len(points) + 1), *_rows(points, "cpu_ms")]
     seeded = sum(point["seed_seconds"] for point in points)
-    lines.append(f"\nSeeding {last['rows']:,} rows with `schemas.seeding.seed` took {seeded:.0f} s in all.")
+    tables = " + ".join(f"{point['rows']:,}" for point in points)
+    lines.append(f"\nSeeding the tables ({tables} rows) with `schemas.seeding.seed` took {seeded:.0f} s.")
     return "\n".join(lines)
 
 
