@@ -11,7 +11,6 @@ are refused by name, a unique value already taken is a 409 naming the field,
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -69,7 +68,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         names = prototypes if self._only is None else [name for name in prototypes if name in self._only]
         # A shallow copy each: binding gives the copy its own name and parent,
         # and these flat fields (no child fields) keep nothing else per use.
-        return {name: copy.copy(prototypes[name]) for name in names}
+        return {name: _shallow_copy(prototypes[name]) for name in names}
 
     def _field_prototypes(self) -> dict:
         # ModelSerializer builds every field from the model on each use; the
@@ -308,6 +307,17 @@ class ResourceListSerializer(serializers.ListSerializer):
         if serve is None or isinstance(data, models.manager.BaseManager):
             return super().to_representation(data)
         return [serve(item) if type(item) is Row else child.to_representation(item) for item in data]
+
+
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    """What ``copy.copy`` makes of a field, without its trip through ``__reduce_ex__``.
+
+    A field defines no ``__copy__`` or ``__reduce__``: ``copy.copy`` calls
+    the class's ``__new__`` without arguments and copies the instance's dict.
+    """
+    copied = type(field).__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    return copied
 
 
 def _conflict(conflicts: dict[str, list[str]]) -> Conflict:
