@@ -37,7 +37,8 @@ class _Part:
     start: int
     attnames: list[str]
     pk_index: int
-    converters: tuple[tuple, ...]  # per field: (converters, expression)
+    # (position, (converters, expression)) of the fields that have converters.
+    converters: tuple[tuple[int, tuple], ...]
     relation: str = ""  # the foreign key of the looked-up model that points here
 
     @property
@@ -103,7 +104,9 @@ class PlainLookup:
             models.append((self.model._meta.get_field(name).related_model, name, f"t{number}"))
         for model, relation, alias in models:
             fields = model._meta.concrete_fields
-            converters = tuple(_converters(field, alias, connection) for field in fields)
+            # Only the columns that have any: most have none on PostgreSQL.
+            pairs = enumerate(_converters(field, alias, connection) for field in fields)
+            converters = tuple((position, pair) for position, pair in pairs if pair[0])
             parts.append(_Part(model, len(columns), [field.attname for field in fields],
                                fields.index(model._meta.pk), converters, relation))
             columns.extend(f"{quote(alias)}.{quote(field.column)}" for field in fields)
@@ -129,7 +132,7 @@ class PlainLookup:
         values = list(row[part.start:part.start + part.width])
         if values[part.pk_index] is None:
             return None
-        convert_columns(values, enumerate(part.converters), connection)
+        convert_columns(values, part.converters, connection)
         return part.model.from_db(using, part.attnames, values)
 
 
