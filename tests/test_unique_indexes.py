@@ -1,12 +1,15 @@
 """A unique column's constraint on SQLite: an index of its own for columns made now, inline for older ones."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from schemas import fixture_tables, seeding
 from schemas.builder import fixture_column, fixture_table_name
 from schemas.catalog import current_catalog
-from schemas.changes import add_field
+from schemas.changes import add_field, remove_field
 from schemas.models import Field
 from tests.conftest import ALL_DATABASES
 from tests.test_seeding import make_schema
@@ -33,6 +36,12 @@ def unique_indexes(slug) -> dict[str, list[str]]:
         found = connection.introspection.get_constraints(cursor, table(slug))
     return {name: info["columns"] for name, info in found.items()
             if info["unique"] and not info["primary_key"]}
+
+
+def columns(slug) -> set[str]:
+    connection = connections["fixtures"]
+    with connection.cursor() as cursor:
+        return {column.name for column in connection.introspection.get_table_description(cursor, table(slug))}
 
 
 def table_sql(slug) -> str:
@@ -100,3 +109,17 @@ def test_an_older_table_keeps_its_inline_unique_constraint_and_gets_no_second_in
     assert f"fx_{badge}_uq" in indexes and f"fx_{email}_uq" not in indexes
     message = insert_twice("people", email="Zoë@example.org")
     assert message == f"UNIQUE constraint failed: {table('people')}.{email}"
+
+
+def test_a_retired_unique_column_loses_its_own_index_and_is_dropped_later(people):
+    seeding.seed("people", 30, seed=2)
+    email = column("people", "email")
+
+    remove_field(Field.objects.get(schema=people, name="email"))
+    # On SQLite its own index goes with the field, so SQLite can drop the column in place;
+    # PostgreSQL's constraint goes with the column.
+    assert ([email] in unique_indexes("people").values()) == (not on_sqlite())
+    assert fixture_tables.purge_retired_columns(timezone.now() + timedelta(days=1)) == 1
+
+    assert email not in columns("people")
+    assert current_catalog().get("people").model.objects.count() == 30
